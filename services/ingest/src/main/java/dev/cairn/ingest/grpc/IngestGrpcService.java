@@ -1,0 +1,48 @@
+package dev.cairn.ingest.grpc;
+
+import jakarta.inject.Inject;
+
+import io.grpc.Status;
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+
+import dev.cairn.ingest.service.EventIngestor;
+import dev.cairn.proto.ingest.v1.IngestBatchRequest;
+import dev.cairn.proto.ingest.v1.IngestBatchResponse;
+import dev.cairn.proto.ingest.v1.IngestStreamRequest;
+import dev.cairn.proto.ingest.v1.IngestStreamResponse;
+import dev.cairn.proto.ingest.v1.MutinyIngestServiceGrpc;
+import dev.cairn.proto.ingest.v1.RedriveQuarantineRequest;
+import dev.cairn.proto.ingest.v1.RedriveQuarantineResponse;
+import dev.cairn.proto.ingest.v1.ReplayRawRequest;
+import dev.cairn.proto.ingest.v1.ReplayRawResponse;
+
+/** Thin adapter: translates and delegates to {@link EventIngestor}. */
+@GrpcService
+public class IngestGrpcService extends MutinyIngestServiceGrpc.IngestServiceImplBase {
+
+    @Inject
+    EventIngestor ingestor;
+
+    @Override
+    public Uni<IngestBatchResponse> ingestBatch(IngestBatchRequest request) {
+        return ingestor.ingest(request.getSourceId(), request.getEventsList())
+                .map(results -> IngestBatchResponse.newBuilder().addAllResults(results).build());
+    }
+
+    @Override
+    public Uni<IngestStreamResponse> ingestStream(Multi<IngestStreamRequest> requests) {
+        return Uni.createFrom().failure(Status.UNIMPLEMENTED.withDescription("not implemented yet").asException());
+    }
+
+    @Override
+    public Uni<RedriveQuarantineResponse> redriveQuarantine(RedriveQuarantineRequest request) {
+        return Uni.createFrom().failure(Status.UNIMPLEMENTED.withDescription("not implemented yet").asException());
+    }
+
+    @Override
+    public Uni<ReplayRawResponse> replayRaw(ReplayRawRequest request) {
+        return Uni.createFrom().failure(Status.UNIMPLEMENTED.withDescription("not implemented yet").asException());
+    }
+}

@@ -1,0 +1,82 @@
+package dev.cairn.platform.auth;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+import com.google.protobuf.Descriptors;
+import com.google.protobuf.UnknownFieldSet;
+
+import io.grpc.BindableService;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.protobuf.ProtoServiceDescriptorSupplier;
+
+/**
+ * The role each RPC requires, read from the {@code (cairn.options.v1.required_role)} option that every rpc
+ * in proto/ declares. The protos are the one table of roles; an RPC without the option maps to no role
+ * and is therefore refused (deny by default).
+ */
+public final class RpcRoles {
+
+    static final String OPTION = "cairn.options.v1.required_role";
+    static final int OPTION_NUMBER = 50001;
+
+    /** Always callable without a token: Kubernetes probes and tooling depend on them. */
+    private static final String[] EXEMPT_SERVICES = {"grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
+            "grpc.reflection.v1alpha.ServerReflection"};
+
+    private final Map<String, String> roleByMethod;
+
+    private RpcRoles(Map<String, String> roleByMethod) {
+        this.roleByMethod = Map.copyOf(roleByMethod);
+    }
+
+    public static RpcRoles of(Iterable<? extends BindableService> services) {
+        Map<String, String> roles = new TreeMap<>();
+        for (BindableService service : services) {
+            ServerServiceDefinition definition = service.bindService();
+            Object schema = definition.getServiceDescriptor().getSchemaDescriptor();
+            if (!(schema instanceof ProtoServiceDescriptorSupplier supplier)) {
+                continue;
+            }
+            for (Descriptors.MethodDescriptor method : supplier.getServiceDescriptor().getMethods()) {
+                requiredRole(method)
+                        .ifPresent(role -> roles.put(method.getService().getFullName() + "/" + method.getName(),
+                                role));
+            }
+        }
+        return new RpcRoles(roles);
+    }
+
+    static Optional<String> requiredRole(Descriptors.MethodDescriptor method) {
+        for (Map.Entry<Descriptors.FieldDescriptor, Object> option : method.getOptions().getAllFields().entrySet()) {
+            if (OPTION.equals(option.getKey().getFullName())) {
+                return Optional.of(option.getValue().toString()).filter(r -> !r.isBlank());
+            }
+        }
+        // The option is in the descriptor even where its extension class was not registered.
+        UnknownFieldSet.Field raw = method.getOptions().getUnknownFields().getField(OPTION_NUMBER);
+        if (raw != null && !raw.getLengthDelimitedList().isEmpty()) {
+            return Optional.of(raw.getLengthDelimitedList().get(0).toStringUtf8()).filter(r -> !r.isBlank());
+        }
+        return Optional.empty();
+    }
+
+    /** The role for a full method name such as {@code cairn.identity.v1.IdentityService/Resolve}. */
+    public Optional<String> roleFor(String fullMethodName) {
+        return Optional.ofNullable(roleByMethod.get(fullMethodName));
+    }
+
+    public static boolean isExempt(String fullMethodName) {
+        for (String service : EXEMPT_SERVICES) {
+            if (fullMethodName.startsWith(service + "/")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public Map<String, String> table() {
+        return roleByMethod;
+    }
+}

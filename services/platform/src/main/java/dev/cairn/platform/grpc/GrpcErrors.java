@@ -1,0 +1,93 @@
+package dev.cairn.platform.grpc;
+
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
+
+import org.jboss.logging.Logger;
+
+import com.google.protobuf.Any;
+import com.google.rpc.BadRequest;
+import com.google.rpc.Code;
+import com.google.rpc.RetryInfo;
+
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+
+/**
+ * The one place where Cairn's exceptions become gRPC statuses. Bad input carries field violations
+ * (google.rpc.BadRequest), backpressure carries RetryInfo, and anything unexpected becomes INTERNAL
+ * without leaking its message to the caller (it is logged instead).
+ */
+public final class GrpcErrors {
+
+    private static final Logger LOG = Logger.getLogger(GrpcErrors.class);
+
+    private GrpcErrors() {
+    }
+
+    public static StatusException toStatusException(Throwable failure) {
+        Throwable t = unwrap(failure);
+        if (t instanceof StatusException se) {
+            return se;
+        }
+        if (t instanceof StatusRuntimeException sre) {
+            return new StatusException(sre.getStatus(), sre.getTrailers());
+        }
+        if (t instanceof InvalidRequestException ire) {
+            BadRequest.Builder bad = BadRequest.newBuilder();
+            for (FieldViolation v : ire.violations()) {
+                bad.addFieldViolations(
+                        BadRequest.FieldViolation.newBuilder().setField(v.field()).setDescription(v.description()));
+            }
+            return StatusProto.toStatusException(com.google.rpc.Status.newBuilder()
+                    .setCode(Code.INVALID_ARGUMENT_VALUE)
+                    .setMessage(ire.getMessage())
+                    .addDetails(Any.pack(bad.build()))
+                    .build());
+        }
+        if (t instanceof BackpressureException bpe) {
+            RetryInfo retry = RetryInfo.newBuilder()
+                    .setRetryDelay(com.google.protobuf.Duration.newBuilder()
+                            .setSeconds(bpe.retryAfter().getSeconds())
+                            .setNanos(bpe.retryAfter().getNano()))
+                    .build();
+            return StatusProto.toStatusException(com.google.rpc.Status.newBuilder()
+                    .setCode(Code.RESOURCE_EXHAUSTED_VALUE)
+                    .setMessage(bpe.getMessage())
+                    .addDetails(Any.pack(retry))
+                    .build());
+        }
+        if (t instanceof DependencyUnavailableException || t instanceof TimeoutException) {
+            return Status.UNAVAILABLE.withDescription(t.getMessage()).asException();
+        }
+        if (t instanceof NotFoundException) {
+            return Status.NOT_FOUND.withDescription(t.getMessage()).asException();
+        }
+        // An anonymous caller is unauthenticated; an authenticated one without the role is forbidden.
+        if (t instanceof AuthenticationFailedException || t instanceof UnauthorizedException) {
+            return Status.UNAUTHENTICATED.withDescription("a valid bearer token is required").asException();
+        }
+        if (t instanceof ForbiddenException || t instanceof SecurityException) {
+            return Status.PERMISSION_DENIED.withDescription("the caller lacks the role this RPC requires")
+                    .asException();
+        }
+        if (t instanceof IllegalArgumentException) {
+            return Status.INVALID_ARGUMENT.withDescription(t.getMessage()).asException();
+        }
+        LOG.error("unexpected failure serving a gRPC call", t);
+        return Status.INTERNAL.withDescription("internal error; the server log has the details").asException();
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        Throwable current = t;
+        while (current instanceof CompletionException && current.getCause() != null) {
+            current = current.getCause();
+        }
+        return current;
+    }
+}

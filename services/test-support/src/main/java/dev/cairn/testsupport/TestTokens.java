@@ -1,0 +1,83 @@
+package dev.cairn.testsupport;
+
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import io.grpc.CallCredentials;
+import io.grpc.Metadata;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.smallrye.jwt.build.Jwt;
+
+/**
+ * Bearer tokens for tests, RS256-signed by a key pair made once per test JVM. The service under test
+ * verifies them with the real OIDC bearer-token code path (quarkus-oidc with a local public key), so a
+ * forged, expired or role-less token is refused exactly as in production. Keycloak itself is exercised
+ * by one test class (KeycloakServer).
+ */
+public final class TestTokens implements QuarkusTestResourceLifecycleManager {
+
+    public static final String ISSUER = "https://cairn.test/issuer";
+    private static final KeyPair KEYS = generate();
+
+    @Override
+    public Map<String, String> start() {
+        return Map.of("quarkus.oidc.public-key", Base64.getEncoder().encodeToString(KEYS.getPublic().getEncoded()),
+                "quarkus.oidc.token.issuer", ISSUER);
+    }
+
+    @Override
+    public void stop() {
+    }
+
+    /** A token valid for five minutes with the given realm roles. */
+    public static String withRoles(String... roles) {
+        return token(Set.of(roles), Instant.now().plus(Duration.ofMinutes(5)));
+    }
+
+    /** A token that expired a minute ago, though otherwise valid. */
+    public static String expired(String... roles) {
+        return token(Set.of(roles), Instant.now().minus(Duration.ofMinutes(1)));
+    }
+
+    /** A well-formed token signed by a key the service does not trust. */
+    public static String forged(String... roles) {
+        return Jwt.issuer(ISSUER).subject("mallory").claim("realm_access", Map.of("roles", List.of(roles)))
+                .expiresAt(Instant.now().plus(Duration.ofMinutes(5))).jws().sign(generate().getPrivate());
+    }
+
+    private static String token(Set<String> roles, Instant expiresAt) {
+        return Jwt.issuer(ISSUER).subject("test-client").issuedAt(expiresAt.minus(Duration.ofMinutes(10)))
+                .expiresAt(expiresAt).claim("realm_access", Map.of("roles", List.copyOf(roles))).jws()
+                .sign(KEYS.getPrivate());
+    }
+
+    /** gRPC call credentials carrying the given bearer token. */
+    public static CallCredentials bearer(String token) {
+        return new CallCredentials() {
+            @Override
+            public void applyRequestMetadata(RequestInfo info, java.util.concurrent.Executor executor,
+                    MetadataApplier applier) {
+                Metadata headers = new Metadata();
+                headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+                applier.apply(headers);
+            }
+        };
+    }
+
+    private static KeyPair generate() {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+            generator.initialize(2048);
+            return generator.generateKeyPair();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
