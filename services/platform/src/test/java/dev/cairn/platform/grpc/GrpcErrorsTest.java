@@ -1,0 +1,57 @@
+package dev.cairn.platform.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import com.google.rpc.BadRequest;
+import com.google.rpc.RetryInfo;
+
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.protobuf.StatusProto;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+
+class GrpcErrorsTest {
+
+    @Test
+    void bad_input_becomes_invalid_argument_with_one_field_violation_per_problem() throws Exception {
+        StatusException e = GrpcErrors.toStatusException(new InvalidRequestException(List.of(
+                new FieldViolation("events[0].message_id", "longer than 100 characters"),
+                new FieldViolation("source_id", "required"))));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        BadRequest details = StatusProto.fromThrowable(e).getDetails(0).unpack(BadRequest.class);
+        assertEquals(2, details.getFieldViolationsCount());
+        assertEquals("events[0].message_id", details.getFieldViolations(0).getField());
+    }
+
+    @Test
+    void backpressure_becomes_resource_exhausted_with_the_retry_delay() throws Exception {
+        StatusException e = GrpcErrors.toStatusException(
+                new BackpressureException("source rate limit", Duration.ofMillis(1500)));
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+        RetryInfo retry = StatusProto.fromThrowable(e).getDetails(0).unpack(RetryInfo.class);
+        assertEquals(1, retry.getRetryDelay().getSeconds());
+        assertEquals(500_000_000, retry.getRetryDelay().getNanos());
+    }
+
+    @Test
+    void dependencies_security_and_unknown_failures_map_to_their_codes() {
+        assertEquals(Status.Code.UNAVAILABLE, GrpcErrors.toStatusException(
+                new DependencyUnavailableException("redis", "timeout", null)).getStatus().getCode());
+        assertEquals(Status.Code.NOT_FOUND,
+                GrpcErrors.toStatusException(new NotFoundException("no such profile")).getStatus().getCode());
+        assertEquals(Status.Code.UNAUTHENTICATED,
+                GrpcErrors.toStatusException(new UnauthorizedException()).getStatus().getCode());
+        assertEquals(Status.Code.PERMISSION_DENIED,
+                GrpcErrors.toStatusException(new ForbiddenException()).getStatus().getCode());
+        StatusException internal = GrpcErrors.toStatusException(new IllegalStateException("secret detail"));
+        assertEquals(Status.Code.INTERNAL, internal.getStatus().getCode());
+        assertFalse(internal.getStatus().getDescription().contains("secret detail"), "internals do not leak");
+    }
+}
