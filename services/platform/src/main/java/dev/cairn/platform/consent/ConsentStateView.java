@@ -1,0 +1,309 @@
+package dev.cairn.platform.consent;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.jboss.logging.Logger;
+
+/**
+ * An in-process materialized view of the compacted topic {@code cairn.consent.state.v1} (ConsentState keyed by
+ * {@code namespace:value}; a null value is a tombstone: the subject was erased), and the consent decision made
+ * from it. Consent, ingest and segments use it so that no decision on the hot path waits on PostgreSQL or the
+ * network.
+ *
+ * <p>
+ * A plain class: {@link #start()} spawns one daemon thread that assigns itself every partition (no consumer
+ * group, no committed offsets: every instance reads the whole topic from the beginning, which compaction keeps
+ * small) and applies records in order. {@link #caughtUp()} turns true once the view has consumed up to the end
+ * offsets that existed when it started; a service must not be ready before (see
+ * {@link ConsentViewReadiness}). Values with a lower {@code state_version} than the one held are ignored, so a
+ * stale value delivered late cannot undo a newer one.
+ *
+ * <p>
+ * Thread-safe: reads ({@link #decide}, {@link #state}) are lock-free map lookups.
+ */
+public final class ConsentStateView implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(ConsentStateView.class);
+
+    /** Why a decision came out as it did; numbers are those of cairn.events.v1.ConsentReason. */
+    public enum Reason {
+        /** The latest explicit grant or withdrawal of the subject's identifiers decided. */
+        EXPLICIT_CHOICE(1),
+        /** Nothing recorded; the purpose's default for the jurisdiction (opt-in deny, opt-out allow). */
+        DEFAULT(2),
+        /** A policy rule decided regardless of choices (unknown purpose or jurisdiction, a denied purpose). */
+        POLICY(3),
+        /** The subject was erased; everything is denied. */
+        ERASED(4);
+
+        private final int number;
+
+        Reason(int number) {
+            this.number = number;
+        }
+
+        /** The cairn.events.v1.ConsentReason number: {@code ConsentReason.forNumber(reason.number())}. */
+        public int number() {
+            return number;
+        }
+    }
+
+    /**
+     * A consent decision. {@code recordId}, {@code decidedBy} (a subject key) and {@code recordedAt} are set only
+     * for {@link Reason#EXPLICIT_CHOICE}.
+     */
+    public record Decision(boolean allowed, Reason reason, String policyVersion, String jurisdiction,
+            String recordId, String decidedBy, Optional<Instant> recordedAt) {
+
+        static Decision of(boolean allowed, Reason reason, String policyVersion, String jurisdiction) {
+            return new Decision(allowed, reason, policyVersion, jurisdiction, "", "", Optional.empty());
+        }
+    }
+
+    private final ConsentPolicy policy;
+    private final String topic;
+    private final Map<String, Object> consumerConfig;
+    private final Map<String, SubjectConsent> states = new ConcurrentHashMap<>();
+    private final Set<String> erased = ConcurrentHashMap.newKeySet();
+    private final AtomicLong applied = new AtomicLong();
+    private volatile boolean caughtUp;
+    private volatile boolean closed;
+    private volatile KafkaConsumer<String, byte[]> consumer;
+    private volatile BiConsumer<String, Optional<SubjectConsent>> listener = (k, v) -> {
+    };
+    private Thread thread;
+
+    /**
+     * @param policy the consent policy decisions apply
+     * @param bootstrapServers Kafka bootstrap servers
+     * @param topic normally {@code cairn.consent.state.v1}
+     * @param extraConsumerConfig extra Kafka consumer properties (security settings); may be empty
+     */
+    public ConsentStateView(ConsentPolicy policy, String bootstrapServers, String topic,
+            Map<String, Object> extraConsumerConfig) {
+        this.policy = policy;
+        this.topic = topic;
+        Map<String, Object> cfg = new HashMap<>(extraConsumerConfig);
+        cfg.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        cfg.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        cfg.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        cfg.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        this.consumerConfig = cfg;
+    }
+
+    /** A view that is never fed from Kafka: for unit tests, which {@link #apply} records by hand. */
+    public static ConsentStateView detached(ConsentPolicy policy) {
+        ConsentStateView view = new ConsentStateView(policy, "unused:0", "unused", Map.of());
+        view.caughtUp = true;
+        return view;
+    }
+
+    /** Starts consuming on a daemon thread. */
+    public synchronized void start() {
+        if (thread != null) {
+            return;
+        }
+        thread = new Thread(this::run, "consent-state-view");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Called after each applied record with the key and the new state (empty: erased). Runs on the view's thread. */
+    public void onChange(BiConsumer<String, Optional<SubjectConsent>> listener) {
+        this.listener = listener;
+    }
+
+    /** True once every record that existed on the topic when the view started has been applied. */
+    public boolean caughtUp() {
+        return caughtUp;
+    }
+
+    /** How many records the view has applied since it started. */
+    public long appliedRecords() {
+        return applied.get();
+    }
+
+    /** How many subjects the view holds. */
+    public int size() {
+        return states.size();
+    }
+
+    public ConsentPolicy policy() {
+        return policy;
+    }
+
+    /** A subject's current state, if consent published one. */
+    public Optional<SubjectConsent> state(String subjectKey) {
+        return Optional.ofNullable(states.get(subjectKey));
+    }
+
+    /** True if a tombstone for the subject was seen (and no state since). */
+    public boolean erased(String subjectKey) {
+        return erased.contains(subjectKey);
+    }
+
+    /**
+     * Applies one record of the topic: a value (protobuf ConsentState) or a tombstone ({@code null}). Public so
+     * the consent service can apply what it has just published (read-your-writes) and tests can feed the view.
+     */
+    public void apply(String subjectKey, byte[] value) {
+        if (value == null) {
+            states.remove(subjectKey);
+            erased.add(subjectKey);
+            applied.incrementAndGet();
+            listener.accept(subjectKey, Optional.empty());
+            return;
+        }
+        SubjectConsent next = SubjectConsent.parse(value);
+        boolean[] changed = {false};
+        states.compute(subjectKey, (k, held) -> {
+            if (held != null && held.stateVersion() > next.stateVersion()) {
+                return held; // a stale value delivered late
+            }
+            changed[0] = true;
+            return next;
+        });
+        if (changed[0]) {
+            erased.remove(subjectKey);
+            listener.accept(subjectKey, Optional.of(next));
+        }
+        applied.incrementAndGet();
+    }
+
+    /**
+     * Decides whether {@code purpose} is allowed for a subject known by one or more identifiers (subject keys
+     * {@code namespace:value}, see {@link SubjectKeys#key}; e.g. an event's user_id and anonymous_id). Consent
+     * publishes each identifier's state already merged over its profile, so the latest explicit choice of any of
+     * the given identifiers decides; a withdrawal wins a tie.
+     *
+     * <ul>
+     * <li>unknown purpose, unknown jurisdiction, or a purpose the jurisdiction denies: deny, POLICY (fail
+     * closed);</li>
+     * <li>any identifier erased: deny, ERASED;</li>
+     * <li>an explicit choice: as chosen, EXPLICIT_CHOICE;</li>
+     * <li>otherwise the jurisdiction's default: opt-in deny, opt-out allow, DEFAULT.</li>
+     * </ul>
+     *
+     * @param jurisdiction the jurisdiction to apply; empty: the jurisdiction of the deciding record, else the
+     *        policy's default jurisdiction
+     */
+    public Decision decide(List<String> subjectKeys, String purpose, Optional<String> jurisdiction) {
+        String version = policy.version();
+        Optional<String> asked = jurisdiction.filter(j -> !j.isBlank());
+        if (!policy.isPurpose(purpose)) {
+            return Decision.of(false, Reason.POLICY, version, asked.orElse(policy.defaultJurisdiction()));
+        }
+        SubjectConsent.PurposeChoice choice = null;
+        for (String key : subjectKeys) {
+            if (erased.contains(key)) {
+                return Decision.of(false, Reason.ERASED, version, asked.orElse(policy.defaultJurisdiction()));
+            }
+            SubjectConsent state = states.get(key);
+            if (state != null) {
+                SubjectConsent.PurposeChoice c = state.choice(purpose).orElse(null);
+                if (c != null) {
+                    choice = SubjectConsent.later(choice, c);
+                }
+            }
+        }
+        String applied = asked.orElse(choice != null && !choice.jurisdiction().isBlank()
+                ? choice.jurisdiction()
+                : policy.defaultJurisdiction());
+        Optional<ConsentPolicy.Rule> rule = policy.rule(purpose, applied);
+        if (rule.isEmpty() || rule.get().defaultWhenUnrecorded() == ConsentPolicy.Default.DENY) {
+            return Decision.of(false, Reason.POLICY, version, applied);
+        }
+        if (choice != null) {
+            return new Decision(choice.granted(), Reason.EXPLICIT_CHOICE, version, applied, choice.recordId(),
+                    choice.decidedBy(), choice.recordedAt());
+        }
+        return Decision.of(rule.get().defaultWhenUnrecorded() == ConsentPolicy.Default.OPT_OUT, Reason.DEFAULT,
+                version, applied);
+    }
+
+    private void run() {
+        while (!closed) {
+            try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(consumerConfig, new StringDeserializer(),
+                    new ByteArrayDeserializer())) {
+                consumer = c;
+                List<TopicPartition> partitions = partitions(c);
+                if (partitions.isEmpty()) {
+                    LOG.warnf("topic %s does not exist yet; the consent view waits for it", topic);
+                    sleep(Duration.ofSeconds(1));
+                    continue;
+                }
+                c.assign(partitions);
+                c.seekToBeginning(partitions);
+                Map<TopicPartition, Long> target = c.endOffsets(partitions);
+                while (!closed) {
+                    for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
+                        apply(r.key(), r.value());
+                    }
+                    if (!caughtUp && target.entrySet().stream().allMatch(e -> c.position(e.getKey()) >= e.getValue())) {
+                        caughtUp = true;
+                        LOG.infof("consent view caught up with %s: %d records, %d subjects", topic, applied.get(),
+                                states.size());
+                    }
+                }
+            } catch (WakeupException e) {
+                // closing
+            } catch (RuntimeException e) {
+                if (!closed) {
+                    LOG.errorf(e, "consent view of %s failed; restarting from the beginning", topic);
+                    sleep(Duration.ofSeconds(1));
+                }
+            }
+        }
+    }
+
+    private List<TopicPartition> partitions(KafkaConsumer<String, byte[]> c) {
+        List<PartitionInfo> infos = c.partitionsFor(topic, Duration.ofSeconds(10));
+        return infos == null
+                ? List.of()
+                : infos.stream().map(p -> new TopicPartition(topic, p.partition())).collect(Collectors.toList());
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        KafkaConsumer<String, byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+        Thread t = thread;
+        if (t != null) {
+            try {
+                t.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+}
