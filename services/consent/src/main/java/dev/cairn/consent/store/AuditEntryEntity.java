@@ -1,0 +1,28 @@
+package dev.cairn.consent.store;
+
+import java.time.Instant;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+
+/** One audit entry: who did or read what about which subject (a keyed hash), when. */
+@Entity
+@Table(name = "audit_entry")
+public class AuditEntryEntity extends PanacheEntityBase {
+
+    @Id
+    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    public Long id;
+    public Instant at;
+    public String actor;
+    public String action;
+    @Column(name = "subject_hash")
+    public String subjectHash;
+    public String detail;
+}
