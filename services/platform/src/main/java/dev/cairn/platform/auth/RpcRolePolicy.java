@@ -16,7 +16,8 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * Authorizes every gRPC call on the shared HTTP server before it reaches a service: the caller's
  * verified bearer token must carry the role that the RPC declares in proto/ (see {@link RpcRoles}).
- * An unknown or undeclared RPC is refused; gRPC health and reflection are open. An anonymous caller
+ * A served RPC that declares no role is refused (deny by default); a method this server does not serve is
+ * left to gRPC's UNIMPLEMENTED for authenticated callers; gRPC health and reflection are open. An anonymous caller
  * is answered 401 (UNAUTHENTICATED to gRPC clients), a caller without the role 403 (PERMISSION_DENIED).
  * Plain HTTP routes (the Segment-compatible API) pass here and authenticate with write keys.
  */
@@ -51,9 +52,14 @@ public class RpcRolePolicy implements HttpSecurityPolicy {
         if (RpcRoles.isExempt(method)) {
             return CheckResult.permit();
         }
-        var required = roles().roleFor(method);
+        RpcRoles table = roles();
+        if (!table.serves(method)) {
+            // Not served here: an authenticated caller learns so from gRPC (UNIMPLEMENTED); anyone else is refused.
+            return identity.map(id -> id.isAnonymous() ? CheckResult.DENY : CheckResult.PERMIT);
+        }
+        var required = table.roleFor(method);
         if (required.isEmpty()) {
-            LOG.warnf("refused %s: the RPC declares no required role, or does not exist", method);
+            LOG.warnf("refused %s: the RPC declares no (cairn.options.v1.required_role)", method);
             return CheckResult.deny();
         }
         String role = required.get();

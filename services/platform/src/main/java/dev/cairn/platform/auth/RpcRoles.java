@@ -26,13 +26,16 @@ public final class RpcRoles {
             "grpc.reflection.v1alpha.ServerReflection"};
 
     private final Map<String, String> roleByMethod;
+    private final java.util.Set<String> servedMethods;
 
-    private RpcRoles(Map<String, String> roleByMethod) {
+    private RpcRoles(Map<String, String> roleByMethod, java.util.Set<String> servedMethods) {
         this.roleByMethod = Map.copyOf(roleByMethod);
+        this.servedMethods = java.util.Set.copyOf(servedMethods);
     }
 
     public static RpcRoles of(Iterable<? extends BindableService> services) {
         Map<String, String> roles = new TreeMap<>();
+        java.util.Set<String> served = new java.util.HashSet<>();
         for (BindableService service : services) {
             ServerServiceDefinition definition = service.bindService();
             Object schema = definition.getServiceDescriptor().getSchemaDescriptor();
@@ -40,12 +43,13 @@ public final class RpcRoles {
                 continue;
             }
             for (Descriptors.MethodDescriptor method : supplier.getServiceDescriptor().getMethods()) {
+                served.add(method.getService().getFullName() + "/" + method.getName());
                 requiredRole(method)
                         .ifPresent(role -> roles.put(method.getService().getFullName() + "/" + method.getName(),
                                 role));
             }
         }
-        return new RpcRoles(roles);
+        return new RpcRoles(roles, served);
     }
 
     static Optional<String> requiredRole(Descriptors.MethodDescriptor method) {
@@ -65,6 +69,11 @@ public final class RpcRoles {
     /** The role for a full method name such as {@code cairn.identity.v1.IdentityService/Resolve}. */
     public Optional<String> roleFor(String fullMethodName) {
         return Optional.ofNullable(roleByMethod.get(fullMethodName));
+    }
+
+    /** Whether this server serves the method at all (an unknown one gets UNIMPLEMENTED from gRPC itself). */
+    public boolean serves(String fullMethodName) {
+        return servedMethods.contains(fullMethodName);
     }
 
     public static boolean isExempt(String fullMethodName) {
