@@ -1,0 +1,67 @@
+package dev.cairn.segments;
+
+import java.time.Duration;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Segments' own settings, under {@code cairn.segments}. */
+@ConfigMapping(prefix = "cairn.segments")
+public interface SegmentsConfig {
+
+    /**
+     * The aggregation bucket: event aggregates are kept per bucket, so windows are whole buckets and a profile
+     * leaves a window at a bucket boundary. 1 h keeps a 90-day window at 2,160 buckets per event name at most.
+     */
+    @WithDefault("1h")
+    Duration bucket();
+
+    /**
+     * How late (behind the evaluator's clock) an event may arrive and still land in its window. Later events are
+     * counted (segments.events.late) and left out, so that memberships already published are not rewritten
+     * arbitrarily far back.
+     */
+    @WithDefault("1h")
+    Duration grace();
+
+    /** How often the expiry punctuator looks for profiles whose windows moved on (wall-clock time). */
+    @WithDefault("30s")
+    Duration expiryCheckInterval();
+
+    /** How often gauges read from Redis (memberships per segment) are refreshed. */
+    @WithDefault("30s")
+    Duration gaugeRefreshInterval();
+
+    Topics topics();
+
+    interface Topics {
+        /** Governed events (input). */
+        @WithDefault("cairn.events.governed.v1")
+        String governed();
+
+        /** Identity changes (input). */
+        @WithDefault("cairn.identity.changes.v1")
+        String identityChanges();
+
+        /** Consent state, compacted (input). */
+        @WithDefault("cairn.consent.state.v1")
+        String consentState();
+
+        /** Membership changes (output). */
+        @WithDefault("cairn.segments.changes.v1")
+        String changes();
+
+        /**
+         * Segments' own command topic, keyed by profile id: events and consent routed to their profile, state
+         * transferred on a merge, erasures. It feeds back into the topology (a merge moves state from one profile's
+         * partition to another's), which Streams' internal repartition topics cannot do, so segments creates it at
+         * start like the catalogue's topics.
+         */
+        @WithDefault("cairn.segments.profile-commands.v1")
+        String profileCommands();
+
+        /** Partitions of the command topic; like the input topics (6 in the catalogue). */
+        @WithDefault("6")
+        int profileCommandsPartitions();
+    }
+}

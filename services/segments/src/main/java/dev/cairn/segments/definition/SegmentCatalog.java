@@ -1,0 +1,82 @@
+package dev.cairn.segments.definition;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The loaded segment definitions, indexed so that an input re-evaluates only the segments that depend on
+ * it: by event name, by trait and by consent purpose.
+ */
+public final class SegmentCatalog {
+
+    private final Map<String, SegmentDefinition> byId = new LinkedHashMap<>();
+    private final Map<String, List<SegmentDefinition>> byEvent = new HashMap<>();
+    private final Map<String, List<SegmentDefinition>> byTrait = new HashMap<>();
+    private final Map<String, List<SegmentDefinition>> byPurpose = new HashMap<>();
+    private final Duration longestWindow;
+
+    public SegmentCatalog(List<SegmentDefinition> definitions) {
+        Duration longest = Duration.ZERO;
+        for (SegmentDefinition d : definitions) {
+            byId.put(d.id(), d);
+            byPurpose.computeIfAbsent(d.purpose(), k -> new ArrayList<>()).add(d);
+            for (Condition.EventCondition e : d.eventConditions()) {
+                List<SegmentDefinition> list = byEvent.computeIfAbsent(e.event(), k -> new ArrayList<>());
+                if (!list.contains(d)) {
+                    list.add(d);
+                }
+                if (e.within().compareTo(longest) > 0) {
+                    longest = e.within();
+                }
+            }
+            for (String t : d.traits()) {
+                byTrait.computeIfAbsent(t, k -> new ArrayList<>()).add(d);
+            }
+        }
+        this.longestWindow = longest;
+    }
+
+    public Collection<SegmentDefinition> all() {
+        return byId.values();
+    }
+
+    public Optional<SegmentDefinition> get(String id) {
+        return Optional.ofNullable(byId.get(id));
+    }
+
+    public List<SegmentDefinition> dependingOnEvent(String event) {
+        return byEvent.getOrDefault(event, List.of());
+    }
+
+    public List<SegmentDefinition> dependingOnTraits(Set<String> traits) {
+        List<SegmentDefinition> out = new ArrayList<>();
+        for (String t : traits) {
+            for (SegmentDefinition d : byTrait.getOrDefault(t, List.of())) {
+                if (!out.contains(d)) {
+                    out.add(d);
+                }
+            }
+        }
+        return out;
+    }
+
+    public List<SegmentDefinition> servingPurposes(Set<String> purposes) {
+        List<SegmentDefinition> out = new ArrayList<>();
+        for (String p : purposes) {
+            out.addAll(byPurpose.getOrDefault(p, List.of()));
+        }
+        return out;
+    }
+
+    /** The longest window of any definition: how long aggregates must be kept. */
+    public Duration longestWindow() {
+        return longestWindow;
+    }
+}

@@ -1,0 +1,388 @@
+package dev.cairn.segments.service;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Timestamp;
+
+import dev.cairn.proto.events.v1.ConsentState;
+import dev.cairn.proto.events.v1.ConsentStatus;
+import dev.cairn.proto.events.v1.Event;
+import dev.cairn.proto.events.v1.EventType;
+import dev.cairn.proto.events.v1.MembershipChange;
+import dev.cairn.proto.events.v1.MembershipChangeCause;
+import dev.cairn.proto.events.v1.MembershipTransition;
+import dev.cairn.proto.events.v1.PurposeConsent;
+import dev.cairn.proto.events.v1.Value;
+import dev.cairn.segments.definition.Condition;
+import dev.cairn.segments.definition.Scalar;
+import dev.cairn.segments.definition.SegmentCatalog;
+import dev.cairn.segments.definition.SegmentDefinition;
+
+/**
+ * The incremental evaluator: applies one input (a governed event, a consent state, a merge, the passing of
+ * time) to one profile's state and returns the membership changes it causes. Pure and single-threaded: it
+ * knows nothing of Kafka or Redis, so the property tests run it directly against the reference evaluator.
+ *
+ * <p>
+ * Window semantics (documented in contracts/segments/README.md): time is cut into buckets (1 h by default);
+ * an occurrence counts for "within W" at time {@code now} while {@code now < bucketStart(occurrence) + W}.
+ * An event whose time is more than the grace before {@code now} is late: it is counted in
+ * {@link ProfileState#lateEvents} and left out.
+ */
+public final class ProfileEngine {
+
+    private final SegmentCatalog catalog;
+    private final long bucketMs;
+    private final long graceMs;
+
+    public ProfileEngine(SegmentCatalog catalog, Duration bucket, Duration grace) {
+        this.catalog = catalog;
+        this.bucketMs = bucket.toMillis();
+        this.graceMs = grace.toMillis();
+    }
+
+    public SegmentCatalog catalog() {
+        return catalog;
+    }
+
+    /** What applying one input did. */
+    public record Outcome(List<MembershipChange> changes, boolean late, Set<String> traitsChanged) {
+    }
+
+    public long bucketStart(long time) {
+        return Math.floorDiv(time, bucketMs) * bucketMs;
+    }
+
+    public boolean isLate(long eventTime, long now) {
+        return eventTime < now - graceMs;
+    }
+
+    public static String eventName(Event e) {
+        return switch (e.getType()) {
+            case EVENT_TYPE_TRACK -> e.getEvent();
+            default -> "";
+        };
+    }
+
+    /** Applies a governed event to its profile. */
+    public Outcome onEvent(ProfileState s, Event e, long now) {
+        List<MembershipChange> changes = new ArrayList<>(expire(s, now));
+        long time = millis(e.getTimestamp());
+        String messageId = e.getMessageId();
+        if (isLate(time, now)) {
+            s.lateEvents++;
+            return new Outcome(changes, true, Set.of());
+        }
+        Set<SegmentDefinition> affected = new LinkedHashSet<>();
+        Set<String> traitsChanged = new HashSet<>();
+        if (e.getType() == EventType.EVENT_TYPE_IDENTIFY || e.getType() == EventType.EVENT_TYPE_GROUP) {
+            String prefix = e.getType() == EventType.EVENT_TYPE_GROUP ? "group." : "";
+            Map<String, Value> fields = new TreeMap<>(e.getTraits().getFieldsMap());
+            if (e.getType() == EventType.EVENT_TYPE_GROUP && !e.getGroupId().isEmpty()) {
+                fields.put("id", Value.newBuilder().setStringValue(e.getGroupId()).build());
+            }
+            fields.forEach((name, value) -> {
+                ProfileState.Stamped v = new ProfileState.Stamped(time, messageId, value.toByteArray());
+                if (v.isAfter(s.traits.get(prefix + name))) {
+                    s.traits.put(prefix + name, v);
+                    traitsChanged.add(prefix + name);
+                }
+            });
+            affected.addAll(catalog.dependingOnTraits(traitsChanged));
+        }
+        String name = eventName(e);
+        if (!name.isEmpty()) {
+            long bucket = bucketStart(time);
+            if (bucket + catalogLongestWindowMs() > now) {
+                ProfileState.Bucket b = s.events.computeIfAbsent(name, k -> new TreeMap<>())
+                        .computeIfAbsent(bucket, k -> new ProfileState.Bucket());
+                b.count++;
+                e.getProperties().getFieldsMap().forEach((prop, value) -> {
+                    Scalar scalar = Scalar.from(value);
+                    if (scalar != null && scalar.isNumber()) {
+                        b.sums.merge(prop, scalar.number(), BigDecimal::add);
+                    }
+                    ProfileState.Stamped v = new ProfileState.Stamped(time, messageId, value.toByteArray());
+                    if (v.isAfter(b.last.get(prop))) {
+                        b.last.put(prop, v);
+                    }
+                });
+                affected.addAll(catalog.dependingOnEvent(name));
+            }
+        }
+        changes.addAll(reconcile(s, affected, MembershipChangeCause.MEMBERSHIP_CHANGE_CAUSE_EVENT, messageId, time,
+                now));
+        schedule(s, now);
+        return new Outcome(changes, false, traitsChanged);
+    }
+
+    /**
+     * Applies the consent of one of the profile's subject identifiers; {@code state} null means the subject
+     * was erased (tombstone). Stale states (a lower state_version) are ignored.
+     */
+    public Outcome onConsent(ProfileState s, String subject, ConsentState state, long occurredAt, long now) {
+        List<MembershipChange> changes = new ArrayList<>(expire(s, now));
+        ProfileState.SubjectConsent before = s.consent.get(subject);
+        Set<String> touched = new HashSet<>();
+        if (state == null) {
+            if (before != null) {
+                touched.addAll(before.deniedPurposes);
+                s.consent.remove(subject);
+            }
+        } else {
+            if (before != null && before.stateVersion > state.getStateVersion()) {
+                return new Outcome(changes, false, Set.of());
+            }
+            ProfileState.SubjectConsent now2 = new ProfileState.SubjectConsent();
+            now2.stateVersion = state.getStateVersion();
+            for (PurposeConsent p : state.getPurposesList()) {
+                if (p.getStatus() != ConsentStatus.CONSENT_STATUS_GRANTED) {
+                    now2.deniedPurposes.add(p.getPurpose());
+                }
+            }
+            if (before != null) {
+                touched.addAll(before.deniedPurposes);
+            }
+            touched.addAll(now2.deniedPurposes);
+            s.consent.put(subject, now2);
+            s.identifiers.add(subject);
+        }
+        changes.addAll(
+                reconcile(s, catalog.servingPurposes(touched), MembershipChangeCause.MEMBERSHIP_CHANGE_CAUSE_CONSENT,
+                        "", occurredAt, now));
+        schedule(s, now);
+        return new Outcome(changes, false, Set.of());
+    }
+
+    /** Fires due window expiries: re-evaluates the segments with windows once the timer is due. */
+    public List<MembershipChange> expire(ProfileState s, long now) {
+        if (s.expiryDue == 0 || s.expiryDue > now) {
+            return List.of();
+        }
+        long due = s.expiryDue;
+        prune(s, now);
+        List<SegmentDefinition> windowed = catalog.all().stream().filter(d -> !d.eventConditions().isEmpty())
+                .toList();
+        List<MembershipChange> changes = reconcile(s, windowed, MembershipChangeCause.MEMBERSHIP_CHANGE_CAUSE_EXPIRY,
+                "",
+                due, now);
+        schedule(s, now);
+        return changes;
+    }
+
+    /**
+     * Merges {@code absorbed} into {@code survivor}: the absorbed profile leaves its segments (cause MERGE) and
+     * the survivor, holding the combined state, is re-evaluated for every segment.
+     */
+    public List<MembershipChange> merge(ProfileState survivor, ProfileState absorbed, long occurredAt, long now) {
+        List<MembershipChange> changes = new ArrayList<>(leaveAll(absorbed,
+                MembershipChangeCause.MEMBERSHIP_CHANGE_CAUSE_MERGE, occurredAt, now));
+        changes.addAll(absorbInto(survivor, absorbed, occurredAt, now));
+        return changes;
+    }
+
+    /**
+     * The survivor's half of a merge: takes in the absorbed profile's data (whose memberships already ended)
+     * and is re-evaluated for every segment.
+     */
+    public List<MembershipChange> absorbInto(ProfileState survivor, ProfileState absorbed, long occurredAt, long now) {
+        List<MembershipChange> changes = new ArrayList<>();
+        combine(survivor, absorbed);
+        changes.addAll(expire(survivor, now));
+        prune(survivor, now);
+        changes.addAll(reconcile(survivor, catalog.all(), MembershipChangeCause.MEMBERSHIP_CHANGE_CAUSE_MERGE, "",
+                occurredAt, now));
+        schedule(survivor, now);
+        return changes;
+    }
+
+    /** Combines the absorbed profile's traits, aggregates, consent and identifiers into the survivor. */
+    public void combine(ProfileState survivor, ProfileState absorbed) {
+        survivor.identifiers.addAll(absorbed.identifiers);
+        absorbed.traits.forEach((k, v) -> {
+            if (v.isAfter(survivor.traits.get(k))) {
+                survivor.traits.put(k, v);
+            }
+        });
+        absorbed.events.forEach((name, buckets) -> {
+            TreeMap<Long, ProfileState.Bucket> into = survivor.events.computeIfAbsent(name, k -> new TreeMap<>());
+            buckets.forEach((start, b) -> into.computeIfAbsent(start, k -> new ProfileState.Bucket()).add(b));
+        });
+        absorbed.consent.forEach((subject, c) -> {
+            ProfileState.SubjectConsent mine = survivor.consent.get(subject);
+            if (mine == null || mine.stateVersion < c.stateVersion) {
+                survivor.consent.put(subject, c);
+            }
+        });
+        survivor.lateEvents += absorbed.lateEvents;
+    }
+
+    /** Every membership of the profile ends with the given cause (merge into another profile, erasure). */
+    public List<MembershipChange> leaveAll(ProfileState s, MembershipChangeCause cause, long occurredAt, long now) {
+        List<MembershipChange> changes = new ArrayList<>();
+        s.memberships.forEach((segmentId, m) -> {
+            if (m.member) {
+                m.member = false;
+                m.version++;
+                changes.add(
+                        change(s.profileId, segmentId, m, MembershipTransition.MEMBERSHIP_TRANSITION_LEFT, cause, "",
+                                occurredAt, now));
+            }
+        });
+        return changes;
+    }
+
+    /**
+     * Re-evaluates the given segments and records a transition for each whose membership changed, or whose
+     * definition version changed while the profile stays a member.
+     */
+    public List<MembershipChange> reconcile(ProfileState s, Collection<SegmentDefinition> segments,
+            MembershipChangeCause cause, String messageId, long occurredAt, long now) {
+        List<MembershipChange> changes = new ArrayList<>();
+        for (SegmentDefinition d : segments) {
+            boolean member = isMember(d, s, now);
+            ProfileState.MembershipRecord m = s.memberships.get(d.id());
+            boolean was = m != null && m.member;
+            if (member == was) {
+                if (m != null) {
+                    m.definitionVersion = d.version();
+                }
+                continue;
+            }
+            if (m == null) {
+                m = new ProfileState.MembershipRecord();
+                s.memberships.put(d.id(), m);
+            }
+            m.member = member;
+            m.version++;
+            m.definitionVersion = d.version();
+            if (member) {
+                m.since = occurredAt;
+            }
+            changes.add(change(s.profileId, d.id(), m,
+                    member
+                            ? MembershipTransition.MEMBERSHIP_TRANSITION_ENTERED
+                            : MembershipTransition.MEMBERSHIP_TRANSITION_LEFT,
+                    cause, cause == MembershipChangeCause.MEMBERSHIP_CHANGE_CAUSE_EVENT ? messageId : "", occurredAt,
+                    now));
+        }
+        return changes;
+    }
+
+    /** The consent gate and the condition together. */
+    public boolean isMember(SegmentDefinition d, ProfileState s, long now) {
+        return consentAllows(s, d.purpose()) && holds(d.condition(), s, now);
+    }
+
+    /** A purpose is allowed unless one of the profile's subject identifiers denies it. */
+    public static boolean consentAllows(ProfileState s, String purpose) {
+        return s.consent.values().stream().noneMatch(c -> c.deniedPurposes.contains(purpose));
+    }
+
+    public boolean holds(Condition c, ProfileState s, long now) {
+        if (c instanceof Condition.All a) {
+            return a.children().stream().allMatch(x -> holds(x, s, now));
+        }
+        if (c instanceof Condition.Any a) {
+            return a.children().stream().anyMatch(x -> holds(x, s, now));
+        }
+        if (c instanceof Condition.Not n) {
+            return !holds(n.child(), s, now);
+        }
+        if (c instanceof Condition.TraitCondition t) {
+            ProfileState.Stamped v = s.traits.get(t.trait());
+            return t.comparison().test(v == null ? null : Scalar.from(parse(v.value)));
+        }
+        Condition.EventCondition e = (Condition.EventCondition) c;
+        TreeMap<Long, ProfileState.Bucket> buckets = s.events.getOrDefault(e.event(), new TreeMap<>());
+        long from = windowStart(e.within(), now);
+        Collection<ProfileState.Bucket> inWindow = buckets.tailMap(from, true).values();
+        return switch (e.measure()) {
+            case COUNT -> e.comparison().test(Scalar.of(BigDecimal.valueOf(
+                    inWindow.stream().mapToLong(b -> b.count).sum())));
+            case SUM -> e.comparison().test(Scalar.of(inWindow.stream()
+                    .map(b -> b.sums.getOrDefault(e.property(), BigDecimal.ZERO))
+                    .reduce(BigDecimal.ZERO, BigDecimal::add)));
+            case LAST -> {
+                ProfileState.Stamped latest = null;
+                for (ProfileState.Bucket b : inWindow) {
+                    ProfileState.Stamped v = b.last.get(e.property());
+                    if (v != null && v.isAfter(latest)) {
+                        latest = v;
+                    }
+                }
+                yield e.comparison().test(latest == null ? null : Scalar.from(parse(latest.value)));
+            }
+        };
+    }
+
+    /** The first bucket start inside "within W" at {@code now}: buckets b with now < b + W. */
+    public long windowStart(Duration within, long now) {
+        return bucketStart(now) - within.toMillis() + bucketMs;
+    }
+
+    /** Drops buckets that no window can reach any more. */
+    public void prune(ProfileState s, long now) {
+        long keepFrom = windowStart(catalog.longestWindow(), now);
+        s.events.values().forEach(b -> b.headMap(keepFrom, false).clear());
+        s.events.values().removeIf(TreeMap::isEmpty);
+    }
+
+    /** Sets the next time a bucket leaves a window some segment reads; 0 when none will. */
+    public void schedule(ProfileState s, long now) {
+        long next = Long.MAX_VALUE;
+        for (SegmentDefinition d : catalog.all()) {
+            for (Condition.EventCondition e : d.eventConditions()) {
+                TreeMap<Long, ProfileState.Bucket> buckets = s.events.get(e.event());
+                if (buckets == null) {
+                    continue;
+                }
+                // The oldest bucket still inside the window leaves it first.
+                Long oldest = buckets.ceilingKey(windowStart(e.within(), now));
+                if (oldest != null) {
+                    next = Math.min(next, oldest + e.within().toMillis());
+                }
+            }
+        }
+        s.expiryDue = next == Long.MAX_VALUE ? 0 : next;
+    }
+
+    private long catalogLongestWindowMs() {
+        return catalog.longestWindow().toMillis();
+    }
+
+    static MembershipChange change(String profileId, String segmentId, ProfileState.MembershipRecord m,
+            MembershipTransition transition, MembershipChangeCause cause, String messageId, long occurredAt, long now) {
+        return MembershipChange.newBuilder().setProfileId(profileId).setSegmentId(segmentId)
+                .setDefinitionVersion(m.definitionVersion).setTransition(transition).setCause(cause)
+                .setEventMessageId(messageId).setOccurredAt(timestamp(occurredAt)).setEvaluatedAt(timestamp(now))
+                .setMembershipVersion(m.version).build();
+    }
+
+    public static long millis(Timestamp t) {
+        return t.getSeconds() * 1000 + t.getNanos() / 1_000_000;
+    }
+
+    public static Timestamp timestamp(long millis) {
+        return Timestamp.newBuilder().setSeconds(Math.floorDiv(millis, 1000))
+                .setNanos((int) Math.floorMod(millis, 1000) * 1_000_000).build();
+    }
+
+    public static Value parse(byte[] bytes) {
+        try {
+            return Value.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("corrupt stored value", e);
+        }
+    }
+}

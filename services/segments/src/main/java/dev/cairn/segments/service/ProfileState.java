@@ -1,0 +1,112 @@
+package dev.cairn.segments.service;
+
+import java.math.BigDecimal;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Everything segments keeps about one profile, in one Kafka Streams state-store entry: traits (latest by
+ * event time), time-bucketed event aggregates (count, sums and latest value per property, per hour bucket,
+ * kept only as long as the longest window needs them), consent per subject identifier, and the current
+ * membership of every segment with its version. Mutable on purpose: the engine updates it in place and the
+ * processor writes it back in the same Streams transaction.
+ */
+public class ProfileState {
+
+    public String profileId;
+    /** Identifiers ("namespace:value") known to belong to this profile. */
+    public TreeSet<String> identifiers = new TreeSet<>();
+    public TreeMap<String, Stamped> traits = new TreeMap<>();
+    /** Event name → bucket start (epoch ms) → aggregate. */
+    public TreeMap<String, TreeMap<Long, Bucket>> events = new TreeMap<>();
+    /** Subject identifier ("namespace:value") → its consent. */
+    public TreeMap<String, SubjectConsent> consent = new TreeMap<>();
+    public TreeMap<String, MembershipRecord> memberships = new TreeMap<>();
+    /** Events that arrived later than the grace allows and were left out. */
+    public long lateEvents;
+    /** When the expiry timer for this profile is due (epoch ms); 0: none. */
+    public long expiryDue;
+    /**
+     * Set when this profile was merged into another: it keeps no data, only this pointer (so that inputs still
+     * in flight for it follow it to the survivor) and its membership versions (so they never go backwards).
+     */
+    public String mergedInto;
+
+    public ProfileState() {
+    }
+
+    public ProfileState(String profileId) {
+        this.profileId = profileId;
+    }
+
+    /** A value with the event time and message id that set it; later (time, then message id) wins. */
+    public static class Stamped {
+        public long time;
+        public String messageId = "";
+        /** The Value in protobuf binary form: kept exactly as sent. */
+        public byte[] value;
+
+        public Stamped() {
+        }
+
+        public Stamped(long time, String messageId, byte[] value) {
+            this.time = time;
+            this.messageId = messageId;
+            this.value = value;
+        }
+
+        public boolean isAfter(Stamped other) {
+            return other == null || time > other.time
+                    || (time == other.time && messageId.compareTo(other.messageId) > 0);
+        }
+    }
+
+    /** One hour (bucket) of one event name. */
+    public static class Bucket {
+        public long count;
+        /** Numeric property → exact sum over the bucket. */
+        public TreeMap<String, BigDecimal> sums = new TreeMap<>();
+        /** Property → its value on the bucket's latest occurrence. */
+        public TreeMap<String, Stamped> last = new TreeMap<>();
+
+        public void add(Bucket other) {
+            count += other.count;
+            other.sums.forEach((k, v) -> sums.merge(k, v, BigDecimal::add));
+            other.last.forEach((k, v) -> {
+                if (v.isAfter(last.get(k))) {
+                    last.put(k, v);
+                }
+            });
+        }
+    }
+
+    /** The consent one subject identifier of the profile has given, as consent last published it. */
+    public static class SubjectConsent {
+        public long stateVersion;
+        public TreeSet<String> deniedPurposes = new TreeSet<>();
+    }
+
+    /** The current state of one (profile, segment) membership. */
+    public static class MembershipRecord {
+        public boolean member;
+        public long since;
+        public long definitionVersion;
+        public long version;
+    }
+
+    public boolean isEmpty() {
+        return traits.isEmpty() && events.isEmpty() && consent.isEmpty()
+                && memberships.values().stream().noneMatch(m -> m.member);
+    }
+
+    public Map<String, MembershipRecord> currentMemberships() {
+        Map<String, MembershipRecord> out = new TreeMap<>();
+        memberships.forEach((k, v) -> {
+            if (v.member) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+}

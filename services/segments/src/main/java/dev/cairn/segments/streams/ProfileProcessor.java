@@ -1,0 +1,232 @@
+package dev.cairn.segments.streams;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.jboss.logging.Logger;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+
+import dev.cairn.proto.events.v1.ConsentState;
+import dev.cairn.proto.events.v1.Event;
+import dev.cairn.proto.events.v1.MembershipChange;
+import dev.cairn.proto.events.v1.MembershipChangeCause;
+import dev.cairn.segments.service.ProfileEngine;
+import dev.cairn.segments.service.ProfileState;
+import dev.cairn.segments.service.ProfileStateCodec;
+import dev.cairn.segments.service.SegmentsMetrics;
+import dev.cairn.segments.store.MembershipStore;
+
+/**
+ * The profile stage, keyed by profile id: holds each profile's state in a Streams store, applies commands
+ * through the {@link ProfileEngine}, writes memberships and traits to Redis (versioned, idempotent) and
+ * forwards the membership changes (and state transfers of merges) within the Streams transaction. A
+ * wall-clock punctuator fires window expiries from a timer index ordered by due time, so only due profiles
+ * are read.
+ */
+final class ProfileProcessor implements Processor<String, ProfileCommand, String, ProfileProcessor.Output> {
+
+    static final String STORE = "profiles";
+    static final String TIMERS = "expiry-timers";
+    private static final Logger LOG = Logger.getLogger(ProfileProcessor.class);
+
+    /** A membership change for the changes topic, or a command that goes back to the command topic. */
+    record Output(MembershipChange change, ProfileCommand command) {
+    }
+
+    private final ProfileEngine engine;
+    private final MembershipStore redis;
+    private final SegmentsMetrics metrics;
+    private final Duration expiryCheckInterval;
+    private ProcessorContext<String, Output> context;
+    private KeyValueStore<String, byte[]> profiles;
+    private KeyValueStore<Bytes, byte[]> timers;
+
+    ProfileProcessor(ProfileEngine engine, MembershipStore redis, SegmentsMetrics metrics,
+            Duration expiryCheckInterval) {
+        this.engine = engine;
+        this.redis = redis;
+        this.metrics = metrics;
+        this.expiryCheckInterval = expiryCheckInterval;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Output> context) {
+        this.context = context;
+        this.profiles = context.getStateStore(STORE);
+        this.timers = context.getStateStore(TIMERS);
+        context.schedule(expiryCheckInterval, PunctuationType.WALL_CLOCK_TIME, this::fireExpiries);
+    }
+
+    @Override
+    public void process(Record<String, ProfileCommand> record) {
+        String profileId = record.key();
+        ProfileCommand cmd = record.value();
+        long now = context.currentSystemTimeMs();
+        byte[] stored = profiles.get(profileId);
+        ProfileState s = stored == null ? null : ProfileStateCodec.decode(stored);
+        long dueBefore = s == null ? 0 : s.expiryDue;
+        if (s != null && s.mergedInto != null && cmd.kind() != ProfileCommand.Kind.ERASE
+                && cmd.kind() != ProfileCommand.Kind.ABSORB) {
+            // Still in flight for a profile that no longer exists: follow it to the survivor.
+            context.forward(new Record<>(s.mergedInto, new Output(null, cmd), record.timestamp()));
+            return;
+        }
+        switch (cmd.kind()) {
+            case EVENT -> {
+                Event e = parse(cmd.payload());
+                s = s != null ? s : new ProfileState(profileId);
+                s.identifiers.add(cmd.identifier());
+                ProfileEngine.Outcome o = engine.onEvent(s, e, now);
+                if (o.late()) {
+                    metrics.lateEvent();
+                }
+                Map<String, ProfileState.Stamped> traits = new HashMap<>();
+                for (String t : o.traitsChanged()) {
+                    traits.put(t, s.traits.get(t));
+                }
+                redis.writeTraits(profileId, traits);
+                publish(s, o.changes(), ProfileEngine.millis(e.getTimestamp()), record.timestamp());
+            }
+            case CONSENT -> {
+                s = s != null ? s : new ProfileState(profileId);
+                ConsentState state = cmd.payload() == null ? null : parseConsent(cmd.payload());
+                publish(s, engine.onConsent(s, cmd.identifier(), state, now, now).changes(), -1, record.timestamp());
+            }
+            case ABSORB -> {
+                if (s == null || s.mergedInto != null || cmd.profileId().equals(profileId)) {
+                    return;
+                }
+                publish(s,
+                        engine.leaveAll(s, MembershipChangeCause.MEMBERSHIP_CHANGE_CAUSE_MERGE, cmd.occurredAt(), now),
+                        -1, record.timestamp());
+                context.forward(new Record<>(cmd.profileId(),
+                        new Output(null,
+                                ProfileCommand.transfer(profileId, ProfileStateCodec.encode(s), cmd.occurredAt())),
+                        record.timestamp()));
+                redis.dropProfile(profileId, Set.of());
+                ProfileState stub = new ProfileState(profileId);
+                stub.mergedInto = cmd.profileId();
+                stub.memberships = s.memberships;
+                s = stub;
+            }
+            case TRANSFER -> {
+                ProfileState absorbed = ProfileStateCodec.decode(cmd.payload());
+                s = s != null ? s : new ProfileState(profileId);
+                List<MembershipChange> changes = engine.absorbInto(s, absorbed, cmd.occurredAt(), now);
+                redis.writeTraits(profileId, s.traits);
+                for (String id : absorbed.identifiers) {
+                    redis.mapIdentifier(id, profileId);
+                }
+                publish(s, changes, -1, record.timestamp());
+            }
+            case ERASE -> {
+                if (s == null) {
+                    return;
+                }
+                publish(s, engine.leaveAll(s, MembershipChangeCause.MEMBERSHIP_CHANGE_CAUSE_ERASURE, now, now), -1,
+                        record.timestamp());
+                redis.dropProfile(profileId, s.identifiers);
+                redis.dropMemberships(profileId);
+                profiles.delete(profileId);
+                retime(profileId, dueBefore, 0);
+                return;
+            }
+            default -> throw new IllegalStateException("not a profile command: " + cmd.kind());
+        }
+        profiles.put(profileId, ProfileStateCodec.encode(s));
+        retime(profileId, dueBefore, s.mergedInto != null ? 0 : s.expiryDue);
+    }
+
+    /** Writes each change to Redis, then forwards it to the changes topic (same order, same version). */
+    private void publish(ProfileState s, List<MembershipChange> changes, long eventTime, long timestamp) {
+        for (MembershipChange c : changes) {
+            ProfileState.MembershipRecord m = s.memberships.get(c.getSegmentId());
+            redis.apply(c, m == null ? 0 : m.since);
+            long visible = System.currentTimeMillis();
+            if (eventTime >= 0) {
+                metrics.membershipVisible(c, eventTime, visible);
+            }
+            metrics.changed(c);
+            context.forward(new Record<>(c.getProfileId(), new Output(c, null), timestamp));
+        }
+    }
+
+    private void fireExpiries(long now) {
+        List<KeyValue<Bytes, byte[]>> due = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = timers.all()) {
+            while (it.hasNext()) {
+                KeyValue<Bytes, byte[]> kv = it.next();
+                if (ByteBuffer.wrap(kv.key.get()).getLong() > now) {
+                    break;
+                }
+                due.add(kv);
+            }
+        }
+        for (KeyValue<Bytes, byte[]> kv : due) {
+            timers.delete(kv.key);
+            String profileId = new String(kv.key.get(), 8, kv.key.get().length - 8, StandardCharsets.UTF_8);
+            byte[] stored = profiles.get(profileId);
+            if (stored == null) {
+                continue;
+            }
+            ProfileState s = ProfileStateCodec.decode(stored);
+            List<MembershipChange> changes = engine.expire(s, now);
+            publish(s, changes, -1, now);
+            profiles.put(profileId, ProfileStateCodec.encode(s));
+            if (s.expiryDue != 0) {
+                timers.put(timerKey(s.expiryDue, profileId), new byte[0]);
+            }
+        }
+        metrics.profilesInState(profiles.approximateNumEntries());
+    }
+
+    private void retime(String profileId, long before, long after) {
+        if (before == after) {
+            return;
+        }
+        if (before != 0) {
+            timers.delete(timerKey(before, profileId));
+        }
+        if (after != 0) {
+            timers.put(timerKey(after, profileId), new byte[0]);
+        }
+    }
+
+    /** Due time first (big-endian, so the store's byte order is time order), then the profile id. */
+    static Bytes timerKey(long due, String profileId) {
+        byte[] id = profileId.getBytes(StandardCharsets.UTF_8);
+        return Bytes.wrap(ByteBuffer.allocate(8 + id.length).putLong(due).put(id).array());
+    }
+
+    private static Event parse(byte[] bytes) {
+        try {
+            return Event.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("a governed event that is not an Event", e);
+        }
+    }
+
+    private static ConsentState parseConsent(byte[] bytes) {
+        try {
+            return ConsentState.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            LOG.warnf("ignoring a consent state that does not parse: %s", e.getMessage());
+            return null;
+        }
+    }
+}

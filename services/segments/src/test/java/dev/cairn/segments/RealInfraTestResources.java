@@ -1,0 +1,14 @@
+package dev.cairn.segments;
+
+import io.quarkus.test.common.QuarkusTestResource;
+
+import dev.cairn.testsupport.KafkaResource;
+import dev.cairn.testsupport.RedisResource;
+import dev.cairn.testsupport.TestTokens;
+
+/** Every @QuarkusTest of this module runs against the real Kafka and Redis of test-support, and signed tokens. */
+@QuarkusTestResource(KafkaResource.class)
+@QuarkusTestResource(RedisResource.class)
+@QuarkusTestResource(TestTokens.class)
+public class RealInfraTestResources {
+}

@@ -1,0 +1,20 @@
+package dev.cairn.segments;
+
+import java.util.List;
+
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+import io.quarkus.test.junit.QuarkusTest;
+
+import dev.cairn.proto.segments.v1.SegmentsServiceGrpc;
+import dev.cairn.testsupport.RpcAuthorizationCheck;
+
+@QuarkusTest
+class SegmentsAuthorizationTest {
+
+    @TestFactory
+    List<DynamicTest> every_rpc_refuses_callers_without_a_valid_token_and_its_role() {
+        return RpcAuthorizationCheck.tests(TestChannels.port(), SegmentsServiceGrpc.getServiceDescriptor());
+    }
+}
