@@ -1,5 +1,8 @@
 package dev.cairn.ingest.grpc;
 
+import java.time.Instant;
+import java.util.Optional;
+
 import jakarta.inject.Inject;
 
 import io.grpc.Status;
@@ -8,6 +11,8 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
 import dev.cairn.ingest.service.EventIngestor;
+import dev.cairn.ingest.service.IngestItem;
+import dev.cairn.ingest.service.IngestRequest;
 import dev.cairn.proto.ingest.v1.IngestBatchRequest;
 import dev.cairn.proto.ingest.v1.IngestBatchResponse;
 import dev.cairn.proto.ingest.v1.IngestStreamRequest;
@@ -27,7 +32,13 @@ public class IngestGrpcService extends MutinyIngestServiceGrpc.IngestServiceImpl
 
     @Override
     public Uni<IngestBatchResponse> ingestBatch(IngestBatchRequest request) {
-        return ingestor.ingest(request.getSourceId(), request.getEventsList())
+        return ingestor.ingest(new IngestRequest(request.getSourceId(),
+                request.getEventsList().stream().map(IngestItem::ofGrpc).toList(),
+                request.hasSentAt()
+                        ? Optional.of(Instant.ofEpochSecond(request.getSentAt().getSeconds(),
+                                request.getSentAt().getNanos()))
+                        : Optional.empty(),
+                false, "grpc"))
                 .map(results -> IngestBatchResponse.newBuilder().addAllResults(results).build());
     }
 

@@ -31,7 +31,9 @@ public class EventIngestor {
     @Inject
     DurablePublisher publisher;
 
-    public Uni<List<EventResult>> ingest(String sourceId, List<EventInput> events) {
+    public Uni<List<EventResult>> ingest(IngestRequest request) {
+        String sourceId = request.sourceId();
+        List<EventInput> events = request.items().stream().map(IngestItem::event).toList();
         List<FieldViolation> problems = new ArrayList<>();
         if (sourceId.isBlank()) {
             problems.add(new FieldViolation("source_id", "required: the source the events come from"));
