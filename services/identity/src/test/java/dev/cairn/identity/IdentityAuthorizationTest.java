@@ -1,0 +1,20 @@
+package dev.cairn.identity;
+
+import java.util.List;
+
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+import io.quarkus.test.junit.QuarkusTest;
+
+import dev.cairn.proto.identity.v1.IdentityServiceGrpc;
+import dev.cairn.testsupport.RpcAuthorizationCheck;
+
+@QuarkusTest
+class IdentityAuthorizationTest {
+
+    @TestFactory
+    List<DynamicTest> every_rpc_refuses_callers_without_a_valid_token_and_its_role() {
+        return RpcAuthorizationCheck.tests(IdentityFixture.port(), IdentityServiceGrpc.getServiceDescriptor());
+    }
+}

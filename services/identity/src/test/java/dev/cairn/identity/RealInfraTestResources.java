@@ -1,0 +1,16 @@
+package dev.cairn.identity;
+
+import io.quarkus.test.common.QuarkusTestResource;
+
+import dev.cairn.testsupport.KafkaResource;
+import dev.cairn.testsupport.PostgresResource;
+import dev.cairn.testsupport.RedisResource;
+import dev.cairn.testsupport.TestTokens;
+
+/** Every test of this module runs against the real Kafka, Redis and PostgreSQL of test-support, and signed tokens. */
+@QuarkusTestResource(KafkaResource.class)
+@QuarkusTestResource(RedisResource.class)
+@QuarkusTestResource(PostgresResource.class)
+@QuarkusTestResource(TestTokens.class)
+public class RealInfraTestResources {
+}
