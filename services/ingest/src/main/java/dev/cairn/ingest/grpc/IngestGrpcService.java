@@ -42,9 +42,27 @@ public class IngestGrpcService extends MutinyIngestServiceGrpc.IngestServiceImpl
                 .map(results -> IngestBatchResponse.newBuilder().addAllResults(results).build());
     }
 
+    /**
+     * Each streamed message is ingested as it arrives (so a long stream never holds more than one batch in
+     * memory); results carry the event's index over the whole stream.
+     */
     @Override
     public Uni<IngestStreamResponse> ingestStream(Multi<IngestStreamRequest> requests) {
-        return Uni.createFrom().failure(Status.UNIMPLEMENTED.withDescription("not implemented yet").asException());
+        java.util.concurrent.atomic.AtomicInteger offset = new java.util.concurrent.atomic.AtomicInteger();
+        return requests.onItem().transformToUniAndConcatenate(request -> {
+            int base = offset.getAndAdd(request.getEventsCount());
+            return ingestor.ingest(new IngestRequest(request.getSourceId(),
+                    request.getEventsList().stream().map(IngestItem::ofGrpc).toList(), sentAt(request.hasSentAt(),
+                            request.getSentAt()),
+                    false, "grpc"))
+                    .map(results -> results.stream().map(r -> r.toBuilder().setIndex(r.getIndex() + base).build())
+                            .toList());
+        }).collect().in(IngestStreamResponse::newBuilder, (b, results) -> b.addAllResults(results))
+                .map(IngestStreamResponse.Builder::build);
+    }
+
+    private static Optional<Instant> sentAt(boolean present, com.google.protobuf.Timestamp t) {
+        return present ? Optional.of(Instant.ofEpochSecond(t.getSeconds(), t.getNanos())) : Optional.empty();
     }
 
     @Override

@@ -1,76 +1,359 @@
 package dev.cairn.ingest.service;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 
 import com.google.protobuf.Timestamp;
 
 import io.smallrye.mutiny.Uni;
 
+import dev.cairn.platform.grpc.BackpressureException;
 import dev.cairn.platform.grpc.FieldViolation;
 import dev.cairn.platform.grpc.InvalidRequestException;
+import dev.cairn.proto.events.v1.ConsentDecisionTrace;
+import dev.cairn.proto.events.v1.ConsentSignal;
 import dev.cairn.proto.events.v1.Event;
+import dev.cairn.proto.events.v1.Identifier;
+import dev.cairn.proto.events.v1.IdentifierLinks;
+import dev.cairn.proto.events.v1.MapValue;
+import dev.cairn.proto.events.v1.QuarantinedEvent;
+import dev.cairn.proto.events.v1.Value;
+import dev.cairn.proto.events.v1.Violation;
 import dev.cairn.proto.ingest.v1.EventInput;
 import dev.cairn.proto.ingest.v1.EventOutcome;
 import dev.cairn.proto.ingest.v1.EventResult;
 
 /**
- * Walking skeleton of the ingest pipeline: envelope check, then a durable publish to the governed topic.
- * Contracts, dedup, consent and PII policy are the ingest issue's work and are not here yet.
+ * The ingest pipeline, for every transport: envelope and contract checks, dedup, identifier links (before the
+ * gate), consent gate and PII policy per destination, quarantine, and one Kafka transaction per request.
+ * An event is answered ACCEPTED only after that transaction committed; if it fails, nothing of the request
+ * is visible and every event is answered RETRY, so a retry never duplicates.
  */
-@ApplicationScoped
-public class EventIngestor {
+public final class EventIngestor {
 
+    public static final String RAW_TOPIC = "cairn.events.raw.v1";
     public static final String GOVERNED_TOPIC = "cairn.events.governed.v1";
+    public static final String QUARANTINE_TOPIC = "cairn.events.quarantine.v1";
+    public static final String LINKS_TOPIC = "cairn.identity.links.v1";
+    public static final String SIGNALS_TOPIC = "cairn.consent.signals.v1";
 
-    @Inject
-    DurablePublisher publisher;
+    private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
+
+    private final SourceRegistry sources;
+    private final TrackingPlan plan;
+    private final PiiPolicy pii;
+    private final ConsentGate gate;
+    private final Deduplicator dedup;
+    private final TransactionalPublisher publisher;
+    private final RateLimits rateLimits;
+    private final IngestMetrics metrics;
+    private final IngestConfig config;
+
+    public EventIngestor(SourceRegistry sources, TrackingPlan plan, PiiPolicy pii, ConsentGate gate, Deduplicator dedup,
+            TransactionalPublisher publisher, RateLimits rateLimits, IngestMetrics metrics, IngestConfig config) {
+        this.sources = sources;
+        this.plan = plan;
+        this.pii = pii;
+        this.gate = gate;
+        this.dedup = dedup;
+        this.publisher = publisher;
+        this.rateLimits = rateLimits;
+        this.metrics = metrics;
+        this.config = config;
+    }
+
+    /** What the pipeline decided for one item before publishing. */
+    private static final class Item {
+        final int index;
+        final IngestItem in;
+        final String messageId;
+        EventOutcome outcome;
+        String reason = "";
+        List<Violation> violations = List.of();
+        List<TransactionalPublisher.Record> records = List.of();
+        List<String> suppressed = List.of();
+
+        Item(int index, IngestItem in, String messageId) {
+            this.index = index;
+            this.in = in;
+            this.messageId = messageId;
+        }
+    }
 
     public Uni<List<EventResult>> ingest(IngestRequest request) {
-        String sourceId = request.sourceId();
-        List<EventInput> events = request.items().stream().map(IngestItem::event).toList();
-        List<FieldViolation> problems = new ArrayList<>();
-        if (sourceId.isBlank()) {
-            problems.add(new FieldViolation("source_id", "required: the source the events come from"));
+        long started = System.nanoTime();
+        return pipeline(request).onItemOrFailure().invoke((results, failure) -> metrics.ackLatency(request.transport())
+                .record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS));
+    }
+
+    private Uni<List<EventResult>> pipeline(IngestRequest request) {
+        Source source = validate(request);
+        if (!rateLimits.tryAcquire(source, request.items().size())) {
+            metrics.rateLimited(source.id(), request.items().size());
+            throw new BackpressureException("source " + source.id() + " is over its rate limit of "
+                    + source.rateLimitPerSecond() + " events/s", RETRY_AFTER);
         }
-        if (events.isEmpty()) {
+        Instant receivedAt = Instant.now();
+        List<Item> items = new ArrayList<>();
+        Set<String> seenInRequest = new HashSet<>();
+        for (int i = 0; i < request.items().size(); i++) {
+            IngestItem in = request.items().get(i);
+            String messageId = in.event().getMessageId().isBlank()
+                    ? UUID.randomUUID().toString()
+                    : in.event().getMessageId();
+            Item item = new Item(i, in, messageId);
+            items.add(item);
+            metrics.received(source.id(), in.original().size());
+            check(item, source, receivedAt, request);
+            if (item.outcome == null && !seenInRequest.add(messageId)) {
+                item.outcome = EventOutcome.EVENT_OUTCOME_DUPLICATE;
+                item.reason = "the same messageId appears earlier in this request";
+            }
+        }
+        List<Item> candidates = items.stream().filter(it -> it.outcome == null).toList();
+        String token = UUID.randomUUID().toString();
+        List<String> ids = candidates.stream().map(it -> it.messageId).toList();
+        return dedup.reserve(source.id(), ids, token).flatMap(claims -> {
+            List<String> reserved = new ArrayList<>();
+            for (int i = 0; i < candidates.size(); i++) {
+                Item item = candidates.get(i);
+                switch (claims.get(i)) {
+                    case DUPLICATE -> {
+                        item.outcome = EventOutcome.EVENT_OUTCOME_DUPLICATE;
+                        item.reason = "already stored within the dedup window";
+                    }
+                    case IN_FLIGHT -> {
+                        item.outcome = EventOutcome.EVENT_OUTCOME_RETRY;
+                        item.reason = "the same messageId is being stored by another request; retry";
+                    }
+                    case NEW -> {
+                        route(item, source, receivedAt, request);
+                        reserved.add(item.messageId);
+                    }
+                }
+            }
+            List<TransactionalPublisher.Record> records = new ArrayList<>();
+            items.forEach(it -> records.addAll(it.records));
+            return publisher.publish(records)
+                    .flatMap(done -> dedup.confirm(source.id(), reserved, token)
+                            // The events are stored: a failure to mark them costs at most a later duplicate
+                            // answer of ACCEPTED instead of DUPLICATE, never a loss.
+                            .onFailure().recoverWithNull().replaceWith(results(items, source, false)))
+                    .onFailure().recoverWithUni(failure -> dedup.release(source.id(), reserved, token)
+                            .onFailure().recoverWithNull()
+                            .replaceWith(() -> {
+                                metrics.publishFailed(source.id());
+                                return results(items, source, true);
+                            }));
+        });
+    }
+
+    private Source validate(IngestRequest request) {
+        List<FieldViolation> problems = new ArrayList<>();
+        Optional<Source> source = sources.find(request.sourceId());
+        if (request.sourceId().isBlank()) {
+            problems.add(new FieldViolation("source_id", "required: the source the events come from"));
+        } else if (source.isEmpty()) {
+            problems.add(new FieldViolation("source_id", "unknown source '" + request.sourceId()
+                    + "'; sources are declared in contracts/ingest/sources.yaml"));
+        }
+        if (request.items().isEmpty()) {
             problems.add(new FieldViolation("events", "at least one event is required"));
+        }
+        if (request.items().size() > config.maxEventsPerRequest()) {
+            problems.add(new FieldViolation("events", request.items().size() + " events; at most "
+                    + config.maxEventsPerRequest() + " per request"));
         }
         if (!problems.isEmpty()) {
             throw new InvalidRequestException(problems);
         }
-        Instant receivedAt = Instant.now();
-        List<Uni<EventResult>> results = new ArrayList<>();
-        for (int i = 0; i < events.size(); i++) {
-            results.add(ingestOne(sourceId, i, events.get(i), receivedAt));
-        }
-        return Uni.join().all(results).andFailFast();
+        return source.get();
     }
 
-    private Uni<EventResult> ingestOne(String sourceId, int index, EventInput input, Instant receivedAt) {
-        String messageId = input.getMessageId().isEmpty() ? UUID.randomUUID().toString() : input.getMessageId();
-        String key = !input.getUserId().isEmpty() ? input.getUserId() : input.getAnonymousId();
-        if (key.isEmpty()) {
-            return Uni.createFrom().item(EventResult.newBuilder().setIndex(index).setMessageId(messageId)
-                    .setOutcome(EventOutcome.EVENT_OUTCOME_QUARANTINED)
-                    .setReason("userId or anonymousId is required").build());
+    /** Envelope, transport and contract checks; sets a quarantine outcome or leaves the item open. */
+    private void check(Item item, Source source, Instant receivedAt, IngestRequest request) {
+        if (!item.in.violations().isEmpty()) {
+            quarantine(item, source, receivedAt, item.in.violations(), request.transport());
+            return;
         }
-        Event event = Event.newBuilder().setMessageId(messageId).setType(input.getType()).setEvent(input.getEvent())
-                .setUserId(input.getUserId()).setAnonymousId(input.getAnonymousId())
-                .setProperties(input.getProperties()).setTraits(input.getTraits()).setContext(input.getContext())
-                .setTimestamp(input.hasTimestamp() ? input.getTimestamp() : toTimestamp(receivedAt))
-                .setReceivedAt(toTimestamp(receivedAt)).setSourceId(sourceId).build();
-        return publisher.publish(GOVERNED_TOPIC, key, event.toByteArray())
-                .map(ack -> EventResult.newBuilder().setIndex(index).setMessageId(messageId)
-                        .setOutcome(EventOutcome.EVENT_OUTCOME_ACCEPTED).build());
+        EventInput e = item.in.event();
+        List<Violation> envelope = EnvelopeCheck.check(e);
+        if (!envelope.isEmpty()) {
+            quarantine(item, source, receivedAt, envelope, request.transport());
+            return;
+        }
+        List<Violation> contract = new ArrayList<>(plan.check(e, requestedVersion(e)));
+        contract.addAll(EnvelopeCheck.timing(eventTime(e, request, receivedAt), receivedAt, config.futureTolerance()));
+        contract.forEach(v -> metrics.violation(source.id(), v.getType()));
+        if (!contract.isEmpty() && source.blockOnViolation()) {
+            quarantine(item, source, receivedAt, contract, request.transport());
+            return;
+        }
+        item.violations = contract;
     }
 
-    private static Timestamp toTimestamp(Instant instant) {
+    private void quarantine(Item item, Source source, Instant receivedAt, List<Violation> violations,
+            String transport) {
+        item.outcome = EventOutcome.EVENT_OUTCOME_QUARANTINED;
+        item.violations = violations;
+        item.reason = violations.get(0).getJsonPath() + ": " + violations.get(0).getMessage();
+        QuarantinedEvent q = QuarantinedEvent.newBuilder().setPayload(item.in.original())
+                .setContentType(item.in.contentType()).setSourceId(source.id()).setMessageId(item.messageId)
+                .setReceivedAt(timestamp(receivedAt)).setQuarantinedAt(timestamp(Instant.now()))
+                .addAllViolations(violations).setTrackingPlanVersion(plan.version()).setTransport(transport).build();
+        // One record per event, keyed so a re-drive finds it; never a whole batch.
+        item.records = List.of(new TransactionalPublisher.Record(QUARANTINE_TOPIC, source.id() + ":" + item.messageId,
+                q.toByteArray()));
+    }
+
+    /** Builds the records of an accepted event: raw, links, consent signals, and every destination it may reach. */
+    private void route(Item item, Source source, Instant receivedAt, IngestRequest request) {
+        EventInput e = item.in.event();
+        Instant eventTime = eventTime(e, request, receivedAt);
+        Event.Builder event = Event.newBuilder().setMessageId(item.messageId).setType(e.getType())
+                .setEvent(e.getEvent())
+                .setName(e.getName()).setUserId(e.getUserId()).setAnonymousId(e.getAnonymousId())
+                .setGroupId(e.getGroupId()).setPreviousId(e.getPreviousId()).setProperties(e.getProperties())
+                .setTraits(e.getTraits()).setContext(e.getContext()).setIntegrations(e.getIntegrations())
+                .setTimestamp(timestamp(eventTime)).setReceivedAt(timestamp(receivedAt)).setSourceId(source.id())
+                .setTrackingPlanVersion(plan.version()).addAllViolations(item.violations);
+        if (e.hasTimestamp()) {
+            event.setOriginalTimestamp(e.getTimestamp());
+        }
+        request.sentAt().ifPresent(s -> event.setSentAt(timestamp(s)));
+        plan.schemaRef(e.getEvent(), requestedVersion(e)).ifPresent(event::setSchemaRef);
+        String key = !e.getUserId().isBlank() ? e.getUserId() : e.getAnonymousId();
+        List<Identifier> identifiers = Identifiers.of(e);
+        List<TransactionalPublisher.Record> records = new ArrayList<>();
+        records.add(new TransactionalPublisher.Record(RAW_TOPIC, key, event.build().toByteArray()));
+        if (identifiers.size() >= 2) {
+            records.add(new TransactionalPublisher.Record(LINKS_TOPIC, key, IdentifierLinks.newBuilder()
+                    .setSourceId(source.id()).setMessageId(item.messageId).setEventTime(timestamp(eventTime))
+                    .setReceivedAt(timestamp(receivedAt)).addAllIdentifiers(identifiers).build().toByteArray()));
+        }
+        consentSignal(e, item.messageId, source, identifiers, eventTime, request.globalPrivacyControl())
+                .ifPresent(s -> records.add(new TransactionalPublisher.Record(SIGNALS_TOPIC, key, s.toByteArray())));
+        if (gate.erased(identifiers)) {
+            item.outcome = EventOutcome.EVENT_OUTCOME_SUPPRESSED_BY_ERASURE;
+            item.reason = "the subject was erased; its events are no longer forwarded";
+            // Nothing of an erased subject is kept, not even raw: a replay must not bring them back.
+            item.records = List.of();
+            return;
+        }
+        String fallbackJurisdiction = jurisdiction(e).orElse(source.defaultJurisdiction());
+        List<ConsentDecisionTrace> traces = new ArrayList<>();
+        List<String> suppressed = new ArrayList<>();
+        for (Destination d : pii.destinations()) {
+            ConsentDecisionTrace trace = gate.decide(identifiers, d, fallbackJurisdiction);
+            traces.add(trace);
+            if (!trace.getForwarded()) {
+                suppressed.add(d.name());
+                metrics.suppressed(source.id(), d.name());
+            }
+        }
+        event.addAllConsentDecisions(traces);
+        Event governed = event.build();
+        for (Destination d : pii.destinations()) {
+            if (!suppressed.contains(d.name())) {
+                records.add(new TransactionalPublisher.Record(d.topic(), key, pii.apply(governed, d).toByteArray()));
+            }
+        }
+        item.records = records;
+        item.suppressed = suppressed;
+        boolean governedSuppressed = pii.destinations().stream()
+                .anyMatch(d -> d.topic().equals(GOVERNED_TOPIC) && suppressed.contains(d.name()));
+        item.outcome = governedSuppressed
+                ? EventOutcome.EVENT_OUTCOME_SUPPRESSED_BY_CONSENT
+                : EventOutcome.EVENT_OUTCOME_ACCEPTED;
+        item.reason = governedSuppressed ? "consent does not allow the governed stream; stored raw only" : "";
+    }
+
+    private List<EventResult> results(List<Item> items, Source source, boolean publishFailed) {
+        List<EventResult> results = new ArrayList<>(items.size());
+        for (Item item : items) {
+            EventOutcome outcome = item.outcome;
+            String reason = item.reason;
+            if (publishFailed && outcome != EventOutcome.EVENT_OUTCOME_DUPLICATE) {
+                outcome = EventOutcome.EVENT_OUTCOME_RETRY;
+                reason = "not stored: Kafka did not commit the request; retry (it is safe: nothing was kept)";
+            }
+            if (!publishFailed) {
+                metrics.outcome(source.id(), outcome, item.in.event());
+            }
+            EventResult.Builder r = EventResult.newBuilder().setIndex(item.index).setMessageId(item.messageId)
+                    .setOutcome(outcome).addAllViolations(item.violations).setReason(reason)
+                    .addAllSuppressedDestinations(item.suppressed);
+            if (outcome == EventOutcome.EVENT_OUTCOME_RETRY) {
+                r.setRetryAfter(com.google.protobuf.Duration.newBuilder().setSeconds(RETRY_AFTER.getSeconds()));
+            }
+            results.add(r.build());
+        }
+        return results;
+    }
+
+    /**
+     * Segment's clock-skew correction: the client's clock may be wrong, but the gap between its event time and
+     * its send time is right, so timestamp = receivedAt − (sentAt − originalTimestamp). Without sentAt the
+     * client's time stands; without any, the receive time. Late and out-of-order events keep their event time.
+     */
+    static Instant eventTime(EventInput e, IngestRequest request, Instant receivedAt) {
+        if (!e.hasTimestamp()) {
+            return receivedAt;
+        }
+        Instant original = Instant.ofEpochSecond(e.getTimestamp().getSeconds(), e.getTimestamp().getNanos());
+        return request.sentAt().map(sent -> receivedAt.minus(Duration.between(original, sent))).orElse(original);
+    }
+
+    private static Optional<Integer> requestedVersion(EventInput e) {
+        Value protocols = e.getContext().getFieldsMap().get("protocols");
+        if (protocols != null && protocols.hasMapValue()) {
+            Value v = protocols.getMapValue().getFieldsMap().get("event_version");
+            if (v != null && v.hasIntValue()) {
+                return Optional.of((int) v.getIntValue());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<String> jurisdiction(EventInput e) {
+        Value j = e.getContext().getFieldsMap().get("jurisdiction");
+        return j != null && j.hasStringValue() && !j.getStringValue().isBlank()
+                ? Optional.of(j.getStringValue())
+                : Optional.empty();
+    }
+
+    /** Consent choices an event carries (Segment's context.consent.categoryPreferences, Sec-GPC), for consent. */
+    private static Optional<ConsentSignal> consentSignal(EventInput e, String messageId, Source source,
+            List<Identifier> identifiers, Instant eventTime, boolean gpc) {
+        Value consent = e.getContext().getFieldsMap().get("consent");
+        MapValue prefs = MapValue.getDefaultInstance();
+        if (consent != null && consent.hasMapValue()) {
+            Value p = consent.getMapValue().getFieldsMap().get("categoryPreferences");
+            if (p != null && p.hasMapValue()) {
+                prefs = p.getMapValue();
+            }
+        }
+        if (prefs.getFieldsCount() == 0 && !gpc) {
+            return Optional.empty();
+        }
+        ConsentSignal.Builder s = ConsentSignal.newBuilder().setSourceId(source.id()).setMessageId(messageId)
+                .addAllIdentifiers(identifiers).setOccurredAt(timestamp(eventTime)).setGlobalPrivacyControl(gpc);
+        prefs.getFieldsMap().forEach((category, allowed) -> {
+            if (allowed.hasBoolValue()) {
+                s.putCategoryPreferences(category, allowed.getBoolValue());
+            }
+        });
+        jurisdiction(e).ifPresent(s::setJurisdictionHint);
+        return Optional.of(s.build());
+    }
+
+    static Timestamp timestamp(Instant instant) {
         return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
     }
 }

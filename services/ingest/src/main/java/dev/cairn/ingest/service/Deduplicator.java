@@ -1,0 +1,92 @@
+package dev.cairn.ingest.service;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Response;
+
+import dev.cairn.platform.grpc.DependencyUnavailableException;
+
+/**
+ * Dedup by (source, messageId) across every ingest replica, in Redis. A key is first reserved as in flight
+ * (with this request's token) and only marked done once Kafka has acknowledged the event, so:
+ * <ul>
+ * <li>a duplicate of a stored event is answered DUPLICATE for the whole window;</li>
+ * <li>a duplicate arriving while the first is in flight is answered RETRY, never silently dropped;</li>
+ * <li>an event whose publish failed is released, so its retry goes through.</li>
+ * </ul>
+ * The in-flight mark outlives Kafka's delivery timeout, so a slow publish cannot let a twin through.
+ */
+public final class Deduplicator {
+
+    public enum Claim {
+        NEW, DUPLICATE, IN_FLIGHT
+    }
+
+    private static final String RESERVE = """
+            if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 'new' end
+            if redis.call('GET', KEYS[1]) == 'done' then return 'dup' end
+            return 'inflight'""";
+    private static final String CONFIRM = """
+            if redis.call('GET', KEYS[1]) == ARGV[1] then
+              redis.call('SET', KEYS[1], 'done', 'PX', ARGV[2]) return 1 end
+            return 0""";
+    private static final String RELEASE = """
+            if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+            return 0""";
+
+    private final ReactiveRedisDataSource redis;
+    private final Duration window;
+    private final Duration inFlight;
+
+    public Deduplicator(ReactiveRedisDataSource redis, Duration window, Duration inFlight) {
+        this.redis = redis;
+        this.window = window;
+        this.inFlight = inFlight;
+    }
+
+    /** The hash tag keeps each key in its own slot, so dedup spreads over a Redis cluster. */
+    static String key(String source, String messageId) {
+        return "cairn:ingest:dedup:{" + source + ":" + messageId + "}";
+    }
+
+    public Uni<List<Claim>> reserve(String source, List<String> messageIds, String token) {
+        List<Uni<Claim>> claims = new ArrayList<>();
+        for (String id : messageIds) {
+            claims.add(eval(RESERVE, key(source, id), token, Long.toString(inFlight.toMillis()))
+                    .map(r -> switch (r.toString()) {
+                        case "new" -> Claim.NEW;
+                        case "dup" -> Claim.DUPLICATE;
+                        default -> Claim.IN_FLIGHT;
+                    }));
+        }
+        return claims.isEmpty() ? Uni.createFrom().item(List.of()) : Uni.join().all(claims).andFailFast();
+    }
+
+    public Uni<Void> confirm(String source, List<String> messageIds, String token) {
+        return each(CONFIRM, source, messageIds, token, Long.toString(window.toMillis()));
+    }
+
+    public Uni<Void> release(String source, List<String> messageIds, String token) {
+        return each(RELEASE, source, messageIds, token, "0");
+    }
+
+    private Uni<Void> each(String script, String source, List<String> messageIds, String token, String arg) {
+        if (messageIds.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        List<Uni<Response>> calls = new ArrayList<>();
+        for (String id : messageIds) {
+            calls.add(eval(script, key(source, id), token, arg));
+        }
+        return Uni.join().all(calls).andFailFast().replaceWithVoid();
+    }
+
+    private Uni<Response> eval(String script, String key, String token, String arg) {
+        return redis.execute("EVAL", script, "1", key, token, arg)
+                .onFailure().transform(e -> new DependencyUnavailableException("redis", e.getMessage(), e));
+    }
+}

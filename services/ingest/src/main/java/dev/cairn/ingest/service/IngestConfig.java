@@ -1,0 +1,49 @@
+package dev.cairn.ingest.service;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Ingest's own settings ({@code cairn.ingest.*}). */
+@ConfigMapping(prefix = "cairn.ingest")
+public interface IngestConfig {
+
+    /** How long a (source, messageId) pair is remembered: a retry within it is answered DUPLICATE. */
+    @WithDefault("24h")
+    Duration dedupWindow();
+
+    /**
+     * How long a reservation of an event being published blocks its twins (they get RETRY). Longer than the
+     * producer's delivery timeout (30 s), so a slow publish can never let a duplicate through.
+     */
+    @WithDefault("60s")
+    Duration dedupInFlight();
+
+    /** Event times further ahead of the receive time than this are a contract violation (producer clock bugs). */
+    @WithDefault("24h")
+    Duration futureTolerance();
+
+    /** Most events in one request, over gRPC and HTTP alike (Segment's limit). */
+    @WithDefault("2500")
+    int maxEventsPerRequest();
+
+    /** Transactional Kafka producers: how many requests can commit at once. */
+    @WithDefault("4")
+    int producers();
+
+    /** How long a request waits for a free producer before it is answered with backpressure. */
+    @WithDefault("2s")
+    Duration producerAcquireTimeout();
+
+    /**
+     * The PII hashing key (base64, at least 16 bytes). A secret: never in contracts/. Either this, or the
+     * file below.
+     */
+    Optional<String> piiHashingKey();
+
+    /** File holding the base64 PII hashing key (the local stack generates one; Kubernetes mounts a Secret). */
+    @WithDefault("${CAIRN_SECRETS_DIR:/var/run/secrets/cairn}/pii-hmac.key")
+    String piiHashingKeyFile();
+}

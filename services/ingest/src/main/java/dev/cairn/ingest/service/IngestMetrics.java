@@ -1,0 +1,65 @@
+package dev.cairn.ingest.service;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import dev.cairn.proto.events.v1.EventType;
+import dev.cairn.proto.events.v1.ViolationType;
+import dev.cairn.proto.ingest.v1.EventInput;
+import dev.cairn.proto.ingest.v1.EventOutcome;
+
+/**
+ * Ingest's metrics. Event names are a label only for events in the tracking plan, so a producer sending
+ * random names cannot blow up the metric series.
+ */
+public final class IngestMetrics {
+
+    private final MeterRegistry registry;
+    private final TrackingPlan plan;
+
+    public IngestMetrics(MeterRegistry registry, TrackingPlan plan) {
+        this.registry = registry;
+        this.plan = plan;
+    }
+
+    void received(String source, int bytes) {
+        registry.counter("cairn.ingest.events.received", "source", source).increment();
+        DistributionSummary.builder("cairn.ingest.event.size").baseUnit("bytes").tag("source", source)
+                .publishPercentileHistogram().register(registry).record(bytes);
+    }
+
+    void outcome(String source, EventOutcome outcome, EventInput event) {
+        String name = event.getType() == EventType.EVENT_TYPE_TRACK && plan.planned(event.getEvent())
+                ? event.getEvent()
+                : event.getType() == EventType.EVENT_TYPE_TRACK
+                        ? "(unplanned)"
+                        : "(" + event.getType().name()
+                                .replace("EVENT_TYPE_", "").toLowerCase() + ")";
+        registry.counter("cairn.ingest.events", "source", source, "outcome",
+                outcome.name().replace("EVENT_OUTCOME_", "").toLowerCase(), "event", name).increment();
+    }
+
+    void violation(String source, ViolationType type) {
+        registry.counter("cairn.ingest.violations", "source", source, "type",
+                type.name().replace("VIOLATION_TYPE_", "").toLowerCase()).increment();
+    }
+
+    void suppressed(String source, String destination) {
+        registry.counter("cairn.ingest.consent.suppressed", "source", source, "destination", destination).increment();
+    }
+
+    void publishFailed(String source) {
+        registry.counter("cairn.ingest.publish.errors", "source", source).increment();
+    }
+
+    void rateLimited(String source, int events) {
+        registry.counter("cairn.ingest.rate_limited", "source", source).increment(events);
+    }
+
+    /** Time from a request's arrival to its answer (after Kafka's commit for accepted events). */
+    public Timer ackLatency(String transport) {
+        return Timer.builder("cairn.ingest.ack.latency").tag("transport", transport).publishPercentileHistogram()
+                .register(registry);
+    }
+}

@@ -1,0 +1,96 @@
+package dev.cairn.ingest.service;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+
+import dev.cairn.platform.CairnConfig;
+import dev.cairn.platform.consent.ConsentPolicy;
+import dev.cairn.platform.consent.ConsentStateView;
+import dev.cairn.platform.contracts.ContractSource;
+import dev.cairn.platform.contracts.TopicCatalog;
+import dev.cairn.platform.contracts.TopicSpec;
+
+/** Builds the pipeline from the contracts and the secrets at start; a bad contract stops the service. */
+@Singleton
+public class IngestWiring {
+
+    @Produces
+    @Singleton
+    ContractSource contracts(CairnConfig cairn) {
+        return ContractSource.of(cairn.contractsDir());
+    }
+
+    @Produces
+    @Singleton
+    SourceRegistry sources(ContractSource contracts, ConsentPolicy consent) {
+        SourceRegistry sources = SourceRegistry.load(contracts);
+        var unknown = sources.all().stream().filter(s -> !consent.isJurisdiction(s.defaultJurisdiction()))
+                .map(s -> "sources[" + s.id() + "].default_jurisdiction: '" + s.defaultJurisdiction()
+                        + "' is not a jurisdiction of contracts/consent/policy.yaml " + consent.jurisdictions())
+                .toList();
+        if (!unknown.isEmpty()) {
+            throw new dev.cairn.platform.contracts.ContractViolationException(SourceRegistry.FILE, unknown);
+        }
+        return sources;
+    }
+
+    @Produces
+    @Singleton
+    TrackingPlan trackingPlan(ContractSource contracts) {
+        return TrackingPlan.load(contracts);
+    }
+
+    @Produces
+    @Singleton
+    PiiPolicy piiPolicy(ContractSource contracts, ConsentPolicy consent, IngestConfig config) {
+        return PiiPolicy.load(contracts, TopicCatalog.load(contracts).topics().stream().map(TopicSpec::name)
+                .collect(Collectors.toSet()), consent.purposes(), hashingKey(config));
+    }
+
+    @Produces
+    @Singleton
+    TransactionalPublisher publisher(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap,
+            IngestConfig config) {
+        return new TransactionalPublisher(bootstrap, config.producers(), config.producerAcquireTimeout(), Map.of());
+    }
+
+    void close(@Disposes TransactionalPublisher publisher) {
+        publisher.close();
+    }
+
+    @Produces
+    @Singleton
+    EventIngestor ingestor(SourceRegistry sources, TrackingPlan plan, PiiPolicy pii, ConsentStateView consent,
+            ReactiveRedisDataSource redis, TransactionalPublisher publisher, MeterRegistry registry,
+            IngestConfig config) {
+        return new EventIngestor(sources, plan, pii, new ConsentGate(consent),
+                new Deduplicator(redis, config.dedupWindow(), config.dedupInFlight()), publisher, new RateLimits(),
+                new IngestMetrics(registry, plan), config);
+    }
+
+    static byte[] hashingKey(IngestConfig config) {
+        String base64 = config.piiHashingKey().orElseGet(() -> {
+            Path file = Path.of(config.piiHashingKeyFile());
+            try {
+                return Files.readString(file).trim();
+            } catch (IOException e) {
+                throw new IllegalStateException("no PII hashing key: set cairn.ingest.pii-hashing-key or provide "
+                        + file + " (./cairn up generates it; Kubernetes mounts it from a Secret)", e);
+            }
+        });
+        return Base64.getDecoder().decode(base64);
+    }
+}

@@ -1,0 +1,156 @@
+package dev.cairn.ingest.service;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.jboss.logging.Logger;
+
+import io.smallrye.mutiny.Uni;
+
+import dev.cairn.platform.grpc.BackpressureException;
+import dev.cairn.platform.grpc.DependencyUnavailableException;
+
+/**
+ * Writes all the records of one request (raw, identifier links, consent signals, destinations, quarantine) in
+ * one Kafka transaction with an idempotent, acks=all producer: either every record of the request is stored
+ * and visible to read_committed consumers, or none is and every event of the request can be retried without a
+ * duplicate. A small pool of transactional producers lets requests commit concurrently; the blocking
+ * transaction calls run on the pool's own threads, never on an event loop.
+ */
+public final class TransactionalPublisher implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(TransactionalPublisher.class);
+
+    public record Record(String topic, String key, byte[] value) {
+    }
+
+    private final Map<String, Object> config;
+    private final BlockingQueue<KafkaProducer<String, byte[]>> idle;
+    private final List<KafkaProducer<String, byte[]>> all = new ArrayList<>();
+    private final ExecutorService executor;
+    private final Duration acquireTimeout;
+
+    public TransactionalPublisher(String bootstrapServers, int producers, Duration acquireTimeout,
+            Map<String, String> extraConfig) {
+        Map<String, Object> c = new HashMap<>(extraConfig);
+        c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        c.put(ProducerConfig.ACKS_CONFIG, "all");
+        c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        c.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+        c.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        c.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15000);
+        c.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30000);
+        c.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15000);
+        c.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 30000);
+        this.config = c;
+        this.idle = new ArrayBlockingQueue<>(producers);
+        this.acquireTimeout = acquireTimeout;
+        this.executor = Executors.newFixedThreadPool(producers, r -> {
+            Thread t = new Thread(r, "ingest-publisher");
+            t.setDaemon(true);
+            return t;
+        });
+        for (int i = 0; i < producers; i++) {
+            KafkaProducer<String, byte[]> p = newProducer();
+            all.add(p);
+            idle.add(p);
+        }
+    }
+
+    private KafkaProducer<String, byte[]> newProducer() {
+        Map<String, Object> c = new HashMap<>(config);
+        // Unique per producer and process: two replicas never fence each other; a crashed one's open
+        // transaction is aborted by the broker after transaction.timeout.ms.
+        c.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "cairn-ingest-" + UUID.randomUUID());
+        KafkaProducer<String, byte[]> p = new KafkaProducer<>(c, new StringSerializer(), new ByteArraySerializer());
+        p.initTransactions();
+        return p;
+    }
+
+    /** Completes once every record is committed; fails with DependencyUnavailable (nothing visible) otherwise. */
+    public Uni<Void> publish(List<Record> records) {
+        if (records.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return Uni.createFrom().<Void>item(() -> {
+            KafkaProducer<String, byte[]> producer;
+            try {
+                producer = idle.poll(acquireTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DependencyUnavailableException("kafka", "interrupted", e);
+            }
+            if (producer == null) {
+                throw new BackpressureException("every Kafka producer is busy", Duration.ofSeconds(1));
+            }
+            try {
+                transact(producer, records);
+                idle.add(producer);
+                return null;
+            } catch (ProducerFencedException e) {
+                replace(producer);
+                throw new DependencyUnavailableException("kafka", "producer fenced", e);
+            } catch (RuntimeException e) {
+                try {
+                    producer.abortTransaction();
+                    idle.add(producer);
+                } catch (RuntimeException abortFailure) {
+                    replace(producer);
+                }
+                throw e instanceof BackpressureException
+                        ? e
+                        : new DependencyUnavailableException("kafka", String.valueOf(e.getMessage()), e);
+            }
+        }).runSubscriptionOn(executor);
+    }
+
+    private static void transact(KafkaProducer<String, byte[]> producer, List<Record> records) {
+        producer.beginTransaction();
+        for (Record r : records) {
+            producer.send(new ProducerRecord<>(r.topic(), r.key(), r.value()));
+        }
+        // commitTransaction flushes and fails if any send failed.
+        producer.commitTransaction();
+    }
+
+    private void replace(KafkaProducer<String, byte[]> broken) {
+        synchronized (all) {
+            all.remove(broken);
+            try {
+                broken.close(Duration.ZERO);
+            } catch (RuntimeException e) {
+                LOG.debug("closing a broken producer failed", e);
+            }
+            try {
+                KafkaProducer<String, byte[]> fresh = newProducer();
+                all.add(fresh);
+                idle.add(fresh);
+            } catch (RuntimeException e) {
+                LOG.error("cannot create a replacement Kafka producer; ingest capacity is reduced", e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        executor.shutdown();
+        synchronized (all) {
+            all.forEach(p -> p.close(Duration.ofSeconds(5)));
+        }
+    }
+}
