@@ -1,0 +1,241 @@
+package dev.cairn.ingest.http;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.OPTIONS;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.smallrye.mutiny.Uni;
+
+import dev.cairn.ingest.http.SegmentEventReader.Endpoint;
+import dev.cairn.ingest.service.EventIngestor;
+import dev.cairn.ingest.service.IngestRequest;
+import dev.cairn.platform.grpc.BackpressureException;
+import dev.cairn.platform.grpc.DependencyUnavailableException;
+import dev.cairn.platform.grpc.InvalidRequestException;
+import dev.cairn.proto.events.v1.Violation;
+import dev.cairn.proto.ingest.v1.EventOutcome;
+import dev.cairn.proto.ingest.v1.EventResult;
+
+/**
+ * The Segment HTTP Tracking API, so that Segment and RudderStack SDKs send to Cairn unchanged. A thin
+ * adapter: {@link SegmentEventReader} reads the body, {@link EventIngestor} does the rest, and this class
+ * turns the outcome into the status codes SDKs act on — 200 only once every accepted event is durably in
+ * Kafka; 400/413 (the SDK drops the batch) only for faults resending cannot fix; 429/503 with Retry-After
+ * (the SDK resends the batch, which deduplication makes safe) whenever any event is not accounted for.
+ * <p>
+ * The body is taken as raw bytes whatever its content type (analytics.js sends text/plain to avoid a CORS
+ * preflight; RudderStack's node SDK labels gzip as form data), so that gzip and the limits are ours.
+ */
+@Path("/v1")
+@Produces(MediaType.APPLICATION_JSON)
+public class SegmentResource {
+
+    static final String TRANSPORT = "http";
+    private static final Logger LOG = Logger.getLogger(SegmentResource.class);
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
+    private final EventIngestor ingestor;
+    private final WriteKeys writeKeys;
+    private final HttpIngestConfig config;
+    private final SegmentEventReader reader;
+
+    @Inject
+    public SegmentResource(EventIngestor ingestor, WriteKeys writeKeys, HttpIngestConfig config) {
+        this.ingestor = ingestor;
+        this.writeKeys = writeKeys;
+        this.config = config;
+        this.reader = SegmentEventReader.of(config);
+    }
+
+    @POST
+    @Path("{endpoint}")
+    @Consumes(MediaType.WILDCARD)
+    public Uni<Response> ingest(@PathParam("endpoint") String endpointName, byte[] body,
+            @HeaderParam("Authorization") String authorization,
+            @HeaderParam("Content-Encoding") String contentEncoding,
+            @HeaderParam("Sec-GPC") String globalPrivacyControl) {
+        Optional<Endpoint> endpoint = Endpoint.named(endpointName);
+        if (endpoint.isEmpty()) {
+            return Uni.createFrom().item(error(404, "unknown_endpoint", "no endpoint /v1/" + endpointName
+                    + "; use track, identify, page, screen, group, alias, batch or import"));
+        }
+        Optional<String> basicUser = basicAuthUser(authorization);
+        if (basicUser.isPresent() && writeKeys.sourceOf(basicUser.get()).isEmpty()) {
+            // Refused before the body is even decompressed: unknown callers get no work done for them.
+            return Uni.createFrom().item(unknownWriteKey());
+        }
+        SegmentRequest request;
+        try {
+            request = reader.read(reader.decode(body, contentEncoding), endpoint.get());
+        } catch (RequestFault fault) {
+            return Uni.createFrom().item(error(fault.status(), fault.error(), fault.reason()));
+        }
+        Optional<String> source = basicUser.or(request::writeKey).flatMap(writeKeys::sourceOf);
+        if (source.isEmpty()) {
+            return Uni.createFrom().item(unknownWriteKey());
+        }
+        IngestRequest ingest = new IngestRequest(source.get(), request.items(), request.sentAt(),
+                globalPrivacyControl != null && globalPrivacyControl.trim().equals("1"), TRANSPORT);
+        return Uni.createFrom().deferred(() -> ingestor.ingest(ingest))
+                .onItem().transform(this::answer)
+                .onFailure().recoverWithItem(this::failure);
+    }
+
+    /**
+     * The settings analytics.js loads before it sends anything (its {@code cdnURL} pointed at Cairn): they
+     * tell it to send every call to this server, with no other integration.
+     */
+    @GET
+    @Path("projects/{writeKey}/settings")
+    public Response settings(@PathParam("writeKey") String writeKey, @Context UriInfo uri) {
+        if (writeKeys.sourceOf(writeKey).isEmpty()) {
+            return error(404, "unknown_write_key", "no project has this write key");
+        }
+        String authority = uri.getBaseUri().getRawAuthority();
+        ObjectNode segment = JSON.objectNode().put("apiKey", writeKey).put("apiHost", authority + "/v1")
+                .put("protocol", uri.getBaseUri().getScheme());
+        ObjectNode settings = JSON.objectNode();
+        settings.putObject("integrations").set("Segment.io", segment);
+        settings.putObject("plan").putObject("track");
+        return Response.ok(settings).build();
+    }
+
+    /** CORS preflight of browser SDKs; {@link SegmentCors} adds the headers. */
+    @OPTIONS
+    @Path("{any: .*}")
+    public Response preflight() {
+        return Response.noContent().build();
+    }
+
+    private Response answer(List<EventResult> results) {
+        ArrayNode items = JSON.arrayNode();
+        Duration retryAfter = Duration.ZERO;
+        boolean retry = false;
+        for (EventResult result : results) {
+            items.add(toJson(result));
+            if (result.getOutcome() == EventOutcome.EVENT_OUTCOME_RETRY) {
+                retry = true;
+                Duration wait = Duration.ofSeconds(result.getRetryAfter().getSeconds(),
+                        result.getRetryAfter().getNanos());
+                retryAfter = wait.compareTo(retryAfter) > 0 ? wait : retryAfter;
+            }
+        }
+        if (retry) {
+            // SDKs resend whole batches, never single events: the batch goes again, and every event already
+            // accepted answers DUPLICATE then.
+            ObjectNode body = JSON.objectNode().put("success", false).put("error", "retry")
+                    .put("reason", "some events are not durably stored yet (see results); resend the batch");
+            body.set("results", items);
+            return Response.status(503).header("Retry-After", seconds(retryAfter)).entity(body).build();
+        }
+        ObjectNode body = JSON.objectNode().put("success", true);
+        body.set("results", items);
+        return Response.ok(body).build();
+    }
+
+    private Response failure(Throwable failure) {
+        Throwable cause = failure;
+        while (cause.getCause() != null && !(cause instanceof BackpressureException
+                || cause instanceof DependencyUnavailableException || cause instanceof InvalidRequestException)) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof BackpressureException backpressure) {
+            return withRetryAfter(error(429, "rate_limited", backpressure.getMessage()), backpressure.retryAfter());
+        }
+        if (cause instanceof DependencyUnavailableException unavailable) {
+            return withRetryAfter(error(503, "unavailable", unavailable.getMessage()),
+                    config.unavailableRetryAfter());
+        }
+        if (cause instanceof InvalidRequestException invalid) {
+            return error(400, "invalid_request", invalid.getMessage());
+        }
+        LOG.error("Segment HTTP request failed", failure);
+        // Nothing is known about which events went through: a 5xx makes the SDK resend, dedup does the rest.
+        return error(500, "internal", "the request failed inside Cairn; resend it");
+    }
+
+    static ObjectNode toJson(EventResult result) {
+        ObjectNode item = JSON.objectNode().put("index", result.getIndex()).put("messageId", result.getMessageId())
+                .put("outcome", result.getOutcome().name().replace("EVENT_OUTCOME_", ""));
+        ArrayNode violations = item.putArray("violations");
+        for (Violation v : result.getViolationsList()) {
+            ObjectNode violation = violations.addObject()
+                    .put("type", v.getType().name().replace("VIOLATION_TYPE_", ""))
+                    .put("jsonPath", v.getJsonPath()).put("message", v.getMessage());
+            if (!v.getSchemaRef().isEmpty()) {
+                violation.put("schemaRef", v.getSchemaRef());
+            }
+        }
+        if (!result.getReason().isEmpty()) {
+            item.put("reason", result.getReason());
+        }
+        if (result.getSuppressedDestinationsCount() > 0) {
+            ArrayNode suppressed = item.putArray("suppressedDestinations");
+            result.getSuppressedDestinationsList().forEach(suppressed::add);
+        }
+        if (result.hasRetryAfter()) {
+            item.put("retryAfterSeconds", seconds(Duration.ofSeconds(result.getRetryAfter().getSeconds(),
+                    result.getRetryAfter().getNanos())));
+        }
+        return item;
+    }
+
+    /** The user of {@code Authorization: Basic base64(writeKey:)}; anything else is no write key. */
+    static Optional<String> basicAuthUser(String authorization) {
+        if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return Optional.empty();
+        }
+        try {
+            String decoded = new String(Base64.getDecoder().decode(authorization.substring(6).trim()),
+                    StandardCharsets.UTF_8);
+            int colon = decoded.indexOf(':');
+            String user = colon < 0 ? decoded : decoded.substring(0, colon);
+            return user.isEmpty() ? Optional.empty() : Optional.of(user);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Response unknownWriteKey() {
+        return error(401, "invalid_write_key",
+                "unknown or missing write key: send it as the basic-auth user (empty password) or as writeKey");
+    }
+
+    static Response error(int status, String error, String reason) {
+        return Response.status(status).type(MediaType.APPLICATION_JSON)
+                .entity(JSON.objectNode().put("success", false).put("error", error).put("reason", reason)).build();
+    }
+
+    private static Response withRetryAfter(Response response, Duration retryAfter) {
+        return Response.fromResponse(response).header("Retry-After", seconds(retryAfter)).build();
+    }
+
+    /** Retry-After in whole seconds, rounded up and at least 1, so a client never retries in a tight loop. */
+    private static String seconds(Duration wait) {
+        long s = wait.getSeconds() + (wait.getNano() > 0 ? 1 : 0);
+        return Long.toString(Math.max(1, s));
+    }
+
+}
