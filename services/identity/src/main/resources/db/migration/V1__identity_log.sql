@@ -84,8 +84,10 @@ create table identity_space (
     published_seq bigint not null default 0
 );
 
--- Events already applied (source, messageId): a redelivered record changes nothing.
+-- Events already applied (source, messageId): a redelivered record changes nothing. `position` is the
+-- order in which events were decided (under the space lock), so any run can be replayed serially.
 create table identity_message_seen (
+    position   bigserial,
     space      text not null,
     source_id  text not null,
     message_id text not null,

@@ -1,0 +1,74 @@
+package dev.cairn.identity;
+
+import static dev.cairn.identity.IdentityFixture.id;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import io.grpc.ManagedChannel;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.junit.QuarkusTest;
+
+import dev.cairn.identity.service.LogOutbox;
+import dev.cairn.proto.events.v1.Identifier;
+import dev.cairn.proto.identity.v1.BatchResolveRequest;
+import dev.cairn.proto.identity.v1.BatchResolveResponse;
+import dev.cairn.proto.identity.v1.Resolution;
+
+/** Must hold: Redis flushed → rebuild from the log → every resolve answers exactly as before. */
+@QuarkusTest
+class RebuildTest {
+
+    @Inject
+    RedisDataSource redis;
+
+    @Inject
+    LogOutbox outbox;
+
+    @Test
+    void after_redis_is_flushed_a_rebuild_from_the_log_answers_every_resolve_exactly_as_before() {
+        List<Identifier> ids = new ArrayList<>();
+        String tag = IdentityFixture.unique("rb");
+        Identifier u1 = id("user_id", tag + "-u1");
+        Identifier u2 = id("user_id", tag + "-u2");
+        Identifier a1 = id("anonymous_id", tag + "-a1");
+        Identifier a2 = id("anonymous_id", tag + "-a2");
+        Identifier tablet = id("device_id", tag + "-tablet");
+        Identifier email = id("email", tag + "@rebuild.example.net");
+        ids.addAll(List.of(u1, u2, a1, a2, tablet, email));
+        IdentityFixture.publish(IdentityFixture.links(a1, tablet), IdentityFixture.links(a2, email));
+        ManagedChannel channel = IdentityFixture.channel();
+        try {
+            IdentityFixture.awaitResolution(channel, email, Resolution::getFound);
+            IdentityFixture.awaitResolution(channel, tablet, Resolution::getFound);
+            // Sent one after the other so the log has a merge, then a demotion with its split.
+            IdentityFixture.publish(IdentityFixture.links(u1, a1, a2));
+            IdentityFixture.awaitResolution(channel, email, r -> r.getIdentifiersCount() == 5);
+            IdentityFixture.publish(IdentityFixture.links(u2, tablet));
+            IdentityFixture.awaitResolution(channel, tablet, Resolution::getAmbiguous);
+            IdentityFixture.awaitResolution(channel, u2, Resolution::getFound);
+
+            BatchResolveResponse before = batch(channel, ids);
+            redis.flushall();
+            assertEquals(0, redis.execute("DBSIZE").toLong(), "Redis is empty");
+            GraphProbe.await(() -> outbox.rebuild("default"));
+            BatchResolveResponse after = batch(channel, ids);
+            assertEquals(before, after, "every resolve answers as before, profile ids included");
+            assertEquals(6, before.getResolutionsList().stream().filter(Resolution::getFound).count());
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    private static BatchResolveResponse batch(ManagedChannel channel, List<Identifier> ids) {
+        BatchResolveResponse response = IdentityFixture.stub(channel, "identity.read")
+                .batchResolve(BatchResolveRequest.newBuilder().addAllIdentifiers(ids).build());
+        // Members come back sorted, so equal graphs give equal responses.
+        return response;
+    }
+}
