@@ -2,7 +2,6 @@ package dev.cairn.consent.grpc;
 
 import jakarta.inject.Inject;
 
-import io.grpc.Status;
 import io.quarkus.grpc.GrpcService;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
@@ -10,6 +9,8 @@ import io.smallrye.mutiny.Uni;
 import dev.cairn.consent.service.ConsentDecider;
 import dev.cairn.consent.service.ConsentHistory;
 import dev.cairn.consent.service.ConsentLedger;
+import dev.cairn.consent.service.ErasureCoordinator;
+import dev.cairn.consent.service.SubjectExport;
 import dev.cairn.proto.consent.v1.DecideRequest;
 import dev.cairn.proto.consent.v1.DecideResponse;
 import dev.cairn.proto.consent.v1.ExportSubjectRequest;
@@ -38,6 +39,12 @@ public class ConsentGrpcService extends MutinyConsentServiceGrpc.ConsentServiceI
 
     @Inject
     ConsentHistory history;
+
+    @Inject
+    ErasureCoordinator erasure;
+
+    @Inject
+    SubjectExport export;
 
     @Inject
     SecurityIdentity identity;
@@ -70,25 +77,25 @@ public class ConsentGrpcService extends MutinyConsentServiceGrpc.ConsentServiceI
 
     @Override
     public Uni<RequestErasureResponse> requestErasure(RequestErasureRequest request) {
-        return unimplemented("RequestErasure");
+        String caller = caller();
+        return Uni.createFrom().deferred(() -> erasure.request(request, caller))
+                .map(id -> RequestErasureResponse.newBuilder().setRequestId(id).build());
     }
 
     @Override
     public Uni<GetErasureRequestResponse> getErasureRequest(GetErasureRequestRequest request) {
-        return unimplemented("GetErasureRequest");
+        String caller = caller();
+        return Uni.createFrom().deferred(() -> erasure.get(request.getRequestId(), caller));
     }
 
     @Override
     public Uni<ExportSubjectResponse> exportSubject(ExportSubjectRequest request) {
-        return unimplemented("ExportSubject");
+        String caller = caller();
+        return Uni.createFrom().deferred(() -> export.export(request, caller));
     }
 
     private String caller() {
         return identity == null || identity.isAnonymous() ? "anonymous" : identity.getPrincipal().getName();
     }
 
-    private static <T> Uni<T> unimplemented(String rpc) {
-        return Uni.createFrom().failure(Status.UNIMPLEMENTED
-                .withDescription(rpc + " is not implemented yet in consent").asRuntimeException());
-    }
 }

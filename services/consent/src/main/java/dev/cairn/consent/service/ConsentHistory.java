@@ -67,7 +67,7 @@ public class ConsentHistory {
                     ? ConsentRecordEntity.<ConsentRecordEntity>find("subjectKey in ?1", newestFirst(), keys)
                     : ConsentRecordEntity.<ConsentRecordEntity>find("subjectKey in ?1 and purpose = ?2", newestFirst(),
                             keys, request.getPurpose());
-            return query.range(from, from + size).list()
+            return query.range(from, from + size - 1).list()
                     .call(() -> audit.record(actor, "consent.history.read", key, "records from " + from));
         })).map(records -> {
             GetConsentHistoryResponse.Builder b = GetConsentHistoryResponse.newBuilder();
