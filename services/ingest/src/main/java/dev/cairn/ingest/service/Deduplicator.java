@@ -4,8 +4,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 
 import dev.cairn.platform.grpc.DependencyUnavailableException;
@@ -38,11 +40,11 @@ public final class Deduplicator {
             if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
             return 0""";
 
-    private final ReactiveRedisDataSource redis;
+    private final Redis redis;
     private final Duration window;
     private final Duration inFlight;
 
-    public Deduplicator(ReactiveRedisDataSource redis, Duration window, Duration inFlight) {
+    public Deduplicator(Redis redis, Duration window, Duration inFlight) {
         this.redis = redis;
         this.window = window;
         this.inFlight = inFlight;
@@ -53,17 +55,17 @@ public final class Deduplicator {
         return "cairn:ingest:dedup:{" + source + ":" + messageId + "}";
     }
 
+    /** One pipelined round trip for the whole request, whatever its size. */
     public Uni<List<Claim>> reserve(String source, List<String> messageIds, String token) {
-        List<Uni<Claim>> claims = new ArrayList<>();
-        for (String id : messageIds) {
-            claims.add(eval(RESERVE, key(source, id), token, Long.toString(inFlight.toMillis()))
-                    .map(r -> switch (r.toString()) {
-                        case "new" -> Claim.NEW;
-                        case "dup" -> Claim.DUPLICATE;
-                        default -> Claim.IN_FLIGHT;
-                    }));
+        if (messageIds.isEmpty()) {
+            return Uni.createFrom().item(List.of());
         }
-        return claims.isEmpty() ? Uni.createFrom().item(List.of()) : Uni.join().all(claims).andFailFast();
+        return batch(RESERVE, source, messageIds, token, Long.toString(inFlight.toMillis()))
+                .map(responses -> responses.stream().map(r -> switch (r.toString()) {
+                    case "new" -> Claim.NEW;
+                    case "dup" -> Claim.DUPLICATE;
+                    default -> Claim.IN_FLIGHT;
+                }).toList());
     }
 
     public Uni<Void> confirm(String source, List<String> messageIds, String token) {
@@ -78,15 +80,15 @@ public final class Deduplicator {
         if (messageIds.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        List<Uni<Response>> calls = new ArrayList<>();
-        for (String id : messageIds) {
-            calls.add(eval(script, key(source, id), token, arg));
-        }
-        return Uni.join().all(calls).andFailFast().replaceWithVoid();
+        return batch(script, source, messageIds, token, arg).replaceWithVoid();
     }
 
-    private Uni<Response> eval(String script, String key, String token, String arg) {
-        return redis.execute("EVAL", script, "1", key, token, arg)
+    private Uni<List<Response>> batch(String script, String source, List<String> messageIds, String token, String arg) {
+        List<Request> requests = new ArrayList<>(messageIds.size());
+        for (String id : messageIds) {
+            requests.add(Request.cmd(Command.EVAL).arg(script).arg(1).arg(key(source, id)).arg(token).arg(arg));
+        }
+        return redis.batch(requests)
                 .onFailure().transform(e -> new DependencyUnavailableException("redis", e.getMessage(), e));
     }
 }

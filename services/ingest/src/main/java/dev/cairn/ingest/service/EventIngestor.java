@@ -183,6 +183,13 @@ public final class EventIngestor {
             return;
         }
         EventInput e = item.in.event();
+        if (item.in.original().size() > config.maxEventBytes()) {
+            quarantine(item, source, receivedAt, List.of(Violation.newBuilder()
+                    .setType(dev.cairn.proto.events.v1.ViolationType.VIOLATION_TYPE_SIZE).setJsonPath("$")
+                    .setMessage("event is " + item.in.original().size() + " bytes; at most " + config.maxEventBytes())
+                    .build()), request.transport());
+            return;
+        }
         List<Violation> envelope = EnvelopeCheck.check(e);
         if (!envelope.isEmpty()) {
             quarantine(item, source, receivedAt, envelope, request.transport());

@@ -29,6 +29,10 @@ public interface IngestConfig {
     @WithDefault("2500")
     int maxEventsPerRequest();
 
+    /** Largest single event, in bytes as sent (Segment's limit); a larger one is quarantined with a SIZE violation. */
+    @WithDefault("32768")
+    int maxEventBytes();
+
     /** Transactional Kafka producers: how many requests can commit at once. */
     @WithDefault("4")
     int producers();

@@ -14,7 +14,6 @@ import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 
 import dev.cairn.platform.CairnConfig;
 import dev.cairn.platform.consent.ConsentPolicy;
@@ -74,7 +73,7 @@ public class IngestWiring {
     @Produces
     @Singleton
     EventIngestor ingestor(SourceRegistry sources, TrackingPlan plan, PiiPolicy pii, ConsentStateView consent,
-            ReactiveRedisDataSource redis, TransactionalPublisher publisher, MeterRegistry registry,
+            io.vertx.mutiny.redis.client.Redis redis, TransactionalPublisher publisher, MeterRegistry registry,
             IngestConfig config) {
         return new EventIngestor(sources, plan, pii, new ConsentGate(consent),
                 new Deduplicator(redis, config.dedupWindow(), config.dedupInFlight()), publisher, new RateLimits(),
