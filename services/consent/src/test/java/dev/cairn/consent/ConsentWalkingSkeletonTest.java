@@ -71,6 +71,15 @@ class ConsentWalkingSkeletonTest {
         }
     }
 
+    @Test
+    void readiness_reports_the_consent_view_caught_up_with_the_state_topic() {
+        int management = org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getValue("quarkus.management.test-port", Integer.class);
+        String body = io.restassured.RestAssured.get("http://127.0.0.1:" + management + "/q/health/ready").then()
+                .statusCode(200).extract().asString();
+        assertTrue(body.contains("\"consent-view\"") && body.contains("\"caughtUp\": true"), body);
+    }
+
     private static ConsentRecordInput record(Identifier subject, ConsentStatus status) {
         return ConsentRecordInput.newBuilder().setSubject(subject).setPurpose("analytics").setJurisdiction("EU")
                 .setStatus(status).setSource("web_cmp").build();

@@ -1,5 +1,6 @@
 package dev.cairn.consent.service;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -50,7 +51,9 @@ public class ConsentLedger {
         Set<String> subjects = new LinkedHashSet<>();
         return Panache.withTransaction(() -> Multi.createFrom().iterable(inputs).onItem()
                 .transformToUniAndConcatenate(input -> append(input, recordedBy, now, subjects)).collect().asList())
-                .flatMap(ids -> republisher.republish(subjects).replaceWith(ids));
+                .flatMap(ids -> republisher.republish(subjects).replaceWith(ids))
+                // Propagation: from the call's arrival to every affected state being acknowledged on Kafka.
+                .invoke(ids -> metrics.timer("cairn.consent.propagation").record(Duration.between(now, Instant.now())));
     }
 
     private Uni<String> append(ConsentRecordInput in, String recordedBy, Instant now, Set<String> subjects) {
