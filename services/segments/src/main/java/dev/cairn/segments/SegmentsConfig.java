@@ -32,6 +32,12 @@ public interface SegmentsConfig {
     @WithDefault("30s")
     Duration gaugeRefreshInterval();
 
+    /**
+     * A segment definitions file to use instead of contracts/segments/segments.yaml (tests use one with
+     * second-scale windows). Unset: the contracts' file.
+     */
+    java.util.Optional<String> definitionsFile();
+
     Topics topics();
 
     interface Topics {

@@ -10,5 +10,6 @@ import dev.cairn.testsupport.TestTokens;
 @QuarkusTestResource(KafkaResource.class)
 @QuarkusTestResource(RedisResource.class)
 @QuarkusTestResource(TestTokens.class)
+@QuarkusTestResource(FreshStreamsState.class)
 public class RealInfraTestResources {
 }

@@ -25,7 +25,7 @@ public final class SegmentDefinitionLoader {
 
     public static final String FILE = "segments/segments.yaml";
     private static final Pattern ID = Pattern.compile("[a-z][a-z0-9_]{0,63}");
-    private static final Pattern DURATION = Pattern.compile("([1-9][0-9]{0,4})([hd])");
+    private static final Pattern DURATION = Pattern.compile("([1-9][0-9]{0,5})([smhd])");
     private static final Set<String> SEGMENT_KEYS = Set.of("id", "version", "purpose", "description", "condition");
     private static final Set<String> MEASURES = Set.of("count", "sum", "last");
 
@@ -146,9 +146,13 @@ public final class SegmentDefinitionLoader {
         if (!m.matches()) {
             problems.add(path + ".within: required, a duration like 12h or 30d (got '" + w + "')");
         } else {
-            within = m.group(2).equals("d")
-                    ? Duration.ofDays(Long.parseLong(m.group(1)))
-                    : Duration.ofHours(Long.parseLong(m.group(1)));
+            long amount = Long.parseLong(m.group(1));
+            within = switch (m.group(2)) {
+                case "d" -> Duration.ofDays(amount);
+                case "h" -> Duration.ofHours(amount);
+                case "m" -> Duration.ofMinutes(amount);
+                default -> Duration.ofSeconds(amount);
+            };
             if (within.toMillis() % bucket.toMillis() != 0) {
                 problems.add(path + ".within: " + w + " is not a whole number of aggregation buckets (" + bucket + ")");
             }

@@ -18,6 +18,11 @@ public class SegmentsBeans {
     @Produces
     @Singleton
     SegmentCatalog catalog(CairnConfig cairn, SegmentsConfig config) {
+        if (config.definitionsFile().isPresent()) {
+            java.nio.file.Path file = java.nio.file.Path.of(config.definitionsFile().get());
+            return new SegmentDefinitionLoader(config.bucket()).parse(
+                    ContractSource.directory(file.getParent()).read(file.getFileName().toString()), file.toString());
+        }
         return SegmentDefinitionLoader.load(ContractSource.of(cairn.contractsDir()), config.bucket());
     }
 

@@ -51,8 +51,8 @@ final class IdentifierRouter implements Processor<String, ProfileCommand, String
                 redis.mapIdentifier(identifier, cmd.profileId());
                 if (current == null) {
                     // What was counted under the provisional profile now belongs to the linked one.
-                    context.forward(record.withKey(identifier)
-                            .withValue(ProfileCommand.absorb(cmd.profileId(), cmd.occurredAt())));
+                    context.forward(record.withKey(identifier).withValue(new ProfileCommand(
+                            ProfileCommand.Kind.ABSORB, identifier, cmd.profileId(), null, cmd.occurredAt())));
                 }
             }
             case ERASE -> profiles.delete(identifier);

@@ -108,8 +108,16 @@ final class ProfileProcessor implements Processor<String, ProfileCommand, String
                 publish(s, engine.onConsent(s, cmd.identifier(), state, now, now).changes(), -1, record.timestamp());
             }
             case ABSORB -> {
-                if (s == null || s.mergedInto != null || cmd.profileId().equals(profileId)) {
+                if (cmd.profileId().equals(profileId) || (s != null && s.mergedInto != null)) {
                     return;
+                }
+                if (s == null) {
+                    if (!cmd.identifier().isEmpty()) {
+                        return; // a provisional profile that never received anything
+                    }
+                    // Identity's merge can overtake the absorbed profile's own inputs (they take a longer path):
+                    // leave the pointer so that they follow.
+                    s = new ProfileState(profileId);
                 }
                 publish(s,
                         engine.leaveAll(s, MembershipChangeCause.MEMBERSHIP_CHANGE_CAUSE_MERGE, cmd.occurredAt(), now),
@@ -128,10 +136,8 @@ final class ProfileProcessor implements Processor<String, ProfileCommand, String
                 ProfileState absorbed = ProfileStateCodec.decode(cmd.payload());
                 s = s != null ? s : new ProfileState(profileId);
                 List<MembershipChange> changes = engine.absorbInto(s, absorbed, cmd.occurredAt(), now);
+                // Identifier → profile mappings in Redis are written by the identifier stage only, in identity's order.
                 redis.writeTraits(profileId, s.traits);
-                for (String id : absorbed.identifiers) {
-                    redis.mapIdentifier(id, profileId);
-                }
                 publish(s, changes, -1, record.timestamp());
             }
             case ERASE -> {
@@ -177,6 +183,7 @@ final class ProfileProcessor implements Processor<String, ProfileCommand, String
                 due.add(kv);
             }
         }
+        LOG.debugf("expiry check at %d: %d profiles due", now, due.size());
         for (KeyValue<Bytes, byte[]> kv : due) {
             timers.delete(kv.key);
             String profileId = new String(kv.key.get(), 8, kv.key.get().length - 8, StandardCharsets.UTF_8);

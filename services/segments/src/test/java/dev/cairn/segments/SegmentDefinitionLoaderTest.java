@@ -1,0 +1,105 @@
+package dev.cairn.segments;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import dev.cairn.platform.contracts.ContractSource;
+import dev.cairn.platform.contracts.ContractViolationException;
+import dev.cairn.segments.definition.Condition;
+import dev.cairn.segments.definition.SegmentCatalog;
+import dev.cairn.segments.definition.SegmentDefinitionLoader;
+
+/** The CI check of contracts/segments/: the reviewed file loads, and a broken one fails with a clear message. */
+class SegmentDefinitionLoaderTest {
+
+    static SegmentCatalog parse(String yaml) throws Exception {
+        return new SegmentDefinitionLoader(Duration.ofHours(1)).parse(
+                new ObjectMapper(new YAMLFactory()).readTree(yaml),
+                "segments.yaml");
+    }
+
+    @Test
+    void the_definitions_in_the_repository_are_valid() {
+        SegmentCatalog catalog = SegmentDefinitionLoader.load(ContractSource.directory(Path.of("../../contracts")),
+                Duration.ofHours(1));
+        assertTrue(catalog.get("repeat_buyers").isPresent());
+        assertEquals(Duration.ofDays(90), catalog.longestWindow());
+        var big = (Condition.EventCondition) catalog.get("big_spenders").orElseThrow().condition();
+        assertEquals(Condition.Measure.SUM, big.measure());
+        assertEquals("total", big.property());
+    }
+
+    @Test
+    void an_invalid_definition_fails_with_every_problem_and_its_path() {
+        var e = assertThrows(ContractViolationException.class, () -> parse("""
+                segments:
+                  - id: Bad-Id
+                    version: 0
+                    purpose: personalization
+                    condition:
+                      all:
+                        - { event: a, within: 30 days, count: { gte: 2 } }
+                        - { event: b, within: 7d, sum: { property: total, eq: pro } }
+                        - { trait: plan, gt: pro }
+                        - { event: c, within: 7d }
+                        - { weird: 1 }
+                  - id: ok
+                    version: 1
+                    purpose: analytics
+                    condition: { trait: plan, eq: pro }
+                  - id: ok
+                    version: 1
+                    purpose: analytics
+                    condition: { trait: plan, eq: pro }
+                """));
+        String m = e.getMessage();
+        assertTrue(m.contains("segments[0].id: 'Bad-Id' must be lower snake case"), m);
+        assertTrue(m.contains("segments[0].version: required, a positive integer"), m);
+        assertTrue(
+                m.contains("segments[0].condition.all[0].within: required, a duration like 12h or 30d (got '30 days')"),
+                m);
+        assertTrue(m.contains("segments[0].condition.all[1].sum: sum compares with a number"), m);
+        assertTrue(m.contains("segments[0].condition.all[2].gt: gt needs a number"), m);
+        assertTrue(m.contains("segments[0].condition.all[3]: an event condition needs exactly one of count, sum, last"),
+                m);
+        assertTrue(m.contains("segments[0].condition.all[4]: a condition needs one of all, any, not, trait, event"), m);
+        assertTrue(m.contains("segments[2].id: 'ok' is defined twice"), m);
+    }
+
+    @Test
+    void a_window_that_is_not_whole_buckets_is_refused() {
+        var e = assertThrows(ContractViolationException.class, () -> new SegmentDefinitionLoader(Duration.ofHours(2))
+                .parse(new ObjectMapper(new YAMLFactory()).readTree("""
+                        segments:
+                          - id: odd
+                            version: 1
+                            purpose: analytics
+                            condition: { event: a, within: 3h, count: { gte: 1 } }
+                        """), "segments.yaml"));
+        assertTrue(
+                e.getMessage()
+                        .contains("segments[0].condition.within: 3h is not a whole number of aggregation buckets"),
+                e.getMessage());
+    }
+
+    @Test
+    void an_unknown_key_is_named_rather_than_ignored() {
+        var e = assertThrows(ContractViolationException.class, () -> parse("""
+                segments:
+                  - id: typo
+                    version: 1
+                    purpose: analytics
+                    condition: { event: a, within: 1d, count: { gte: 1 }, widthin: 2d }
+                """));
+        assertTrue(e.getMessage().contains("segments[0].condition.widthin: unknown key"), e.getMessage());
+    }
+}
