@@ -63,7 +63,7 @@ class ConcurrentConsumersTest {
         people.add(sharedTablet);
         Random random = new Random(7);
         List<IdentifierLinks> events = new ArrayList<>();
-        for (int i = 0; i < 80; i++) {
+        for (int i = 0; i < 50; i++) {
             Set<Identifier> ids = new LinkedHashSet<>();
             ids.add(people.get(random.nextInt(people.size())));
             ids.add(people.get(random.nextInt(people.size())));

@@ -1,5 +1,6 @@
 package dev.cairn.identity.kafka;
 
+import java.time.Duration;
 import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -53,8 +54,13 @@ public class IdentifierLinksConsumer {
                     e.getMessage());
             return Uni.createFrom().voidItem();
         }
-        return ledger.link(config.space(), links).invoke(entries -> metrics.linked(links.getSourceId(),
-                matched(entries, links.getIdentifiersCount())))
+        // A failure (PostgreSQL or Redis away) is retried with backoff rather than skipped: skipping would lose
+        // a link, and moving past it would decide later links of the same people out of order.
+        return ledger.link(config.space(), links).onFailure().invoke(t -> LOG.warnf(
+                "cannot apply links of message %s yet, retrying: %s", links.getMessageId(), t.getMessage()))
+                .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(10)).indefinitely()
+                .invoke(entries -> metrics.linked(links.getSourceId(),
+                        matched(entries, links.getIdentifiersCount())))
                 .chain(entries -> outbox.drainSoon(config.space()));
     }
 

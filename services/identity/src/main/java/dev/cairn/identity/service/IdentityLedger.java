@@ -96,10 +96,8 @@ public class IdentityLedger {
                                 IdentifierCipher.encrypt(keys.get(hash), hash, s.identifier().value()), null, null)),
                         s.rule()));
             }
-            if (byHash.size() >= 2 || byHash.size() == 1 && screened.stopped().isEmpty()) {
-                plan.addAll(decider().link(view, List.copyOf(byHash.keySet()), cause.occurredAt()));
-            } else if (byHash.size() == 1) {
-                // The others were junk: the one good identifier still gets a profile so it resolves.
+            // Even when the others were junk, the one good identifier gets a profile, so it resolves.
+            if (!byHash.isEmpty()) {
                 plan.addAll(decider().link(view, List.copyOf(byHash.keySet()), cause.occurredAt()));
             }
             return write(space, view, plan, cause, null);
@@ -403,34 +401,54 @@ public class IdentityLedger {
                 .replaceWith(entries));
     }
 
+    /** All of one entry's edges in one statement (an event has a handful of identifiers, so a few pairs). */
     private Uni<Void> insertEdges(String space, List<Edge> edges, long seq) {
-        return Sequential.each(edges, edge -> Panache.getSession()
-                .chain(s -> s.createNativeQuery("insert into identity_edge (space, a, b, seq) values (?1, ?2, ?3, ?4) "
-                        + "on conflict do nothing").setParameter(1, space).setParameter(2, edge.a())
-                        .setParameter(3, edge.b()).setParameter(4, seq).executeUpdate()))
-                .replaceWithVoid();
+        if (edges.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        StringBuilder sql = new StringBuilder("insert into identity_edge (space, a, b, seq) values ");
+        for (int i = 0; i < edges.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append("(?1, ?").append(3 + 2 * i).append(", ?").append(4 + 2 * i)
+                    .append(", ?2)");
+        }
+        sql.append(" on conflict do nothing");
+        return Panache.getSession().chain(s -> {
+            var query = s.createNativeQuery(sql.toString()).setParameter(1, space).setParameter(2, seq);
+            for (int i = 0; i < edges.size(); i++) {
+                query.setParameter(3 + 2 * i, edges.get(i).a()).setParameter(4 + 2 * i, edges.get(i).b());
+            }
+            return query.executeUpdate();
+        }).replaceWithVoid();
     }
 
     private Uni<Void> writeNodes(String space, GraphView view) {
         List<Node> changed = view.changedNodes();
-        return Sequential.each(changed, n -> GraphNode.<GraphNode>findById(GraphNode.id(space, n.hash()))
-                .chain(row -> {
-                    if (row == null) {
-                        row = new GraphNode();
-                        row.id = GraphNode.id(space, n.hash());
-                        row.space = space;
-                        row.hash = n.hash();
-                        row.namespace = n.namespace();
-                        row.cipher = n.cipher();
-                        row.linkedAt = n.linkedAt();
+        if (changed.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        // One query for the rows that exist (managed: changed fields are flushed at commit), one insert batch.
+        return GraphNode.<GraphNode>list("id in ?1", changed.stream().map(n -> GraphNode.id(space, n.hash())).toList())
+                .chain(rows -> {
+                    Map<String, GraphNode> byHash = new HashMap<>();
+                    rows.forEach(r -> byHash.put(r.hash, r));
+                    List<GraphNode> created = new ArrayList<>();
+                    for (Node n : changed) {
+                        GraphNode row = byHash.get(n.hash());
+                        if (row == null) {
+                            row = new GraphNode();
+                            row.id = GraphNode.id(space, n.hash());
+                            row.space = space;
+                            row.hash = n.hash();
+                            row.namespace = n.namespace();
+                            row.cipher = n.cipher();
+                            row.linkedAt = n.linkedAt();
+                            created.add(row);
+                        }
                         row.profileId = n.profileId();
                         row.ambiguous = n.ambiguous();
-                        return row.persist();
                     }
-                    row.profileId = n.profileId();
-                    row.ambiguous = n.ambiguous();
-                    return Uni.createFrom().item(row);
-                })).replaceWithVoid();
+                    return created.isEmpty() ? Uni.createFrom().voidItem() : GraphNode.persist(created);
+                });
     }
 
     private static LogEntry last(List<LogEntry> entries) {
