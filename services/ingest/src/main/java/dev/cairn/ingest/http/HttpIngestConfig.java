@@ -29,13 +29,6 @@ public interface HttpIngestConfig {
     @WithDefault("2500")
     int maxBatchEvents();
 
-    /**
-     * How far an event's time may lie after the moment the client sent it (or, without sentAt, after
-     * receipt) before the event counts as out of range and is quarantined with an ENVELOPE violation.
-     */
-    @WithDefault("PT10M")
-    Duration maxFutureSkew();
-
     /** Retry-After sent with a 503 when a dependency (Kafka, Redis) did not answer and the pipeline gave no delay. */
     @WithDefault("PT5S")
     Duration unavailableRetryAfter();

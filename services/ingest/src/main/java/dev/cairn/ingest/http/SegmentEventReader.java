@@ -8,8 +8,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
@@ -43,10 +41,11 @@ import dev.cairn.proto.ingest.v1.EventInput;
  * The line between the two answers is what SDKs make of them: a request fault (the body cannot be read at
  * all, or breaks a request limit) is answered 400/413 and the SDK drops the batch, so it is used only where
  * no event of the request can be trusted. Anything wrong with one event (wrong field types, too large, an
- * unparseable or future timestamp) is an item fault: the event carries its violations, the pipeline
+ * unparseable timestamp) is an item fault: the event carries its violations, the pipeline
  * quarantines it, and the rest of the batch goes through.
  * <p>
- * Missing ids, messageId length and contract checks are not done here: they are the same for every
+ * Missing ids, messageId length, future timestamps (after clock-skew correction) and contract checks are not
+ * done here: they are the same for every
  * transport and belong to the pipeline.
  */
 public final class SegmentEventReader {
@@ -88,21 +87,15 @@ public final class SegmentEventReader {
     private final int maxRequestBytes;
     private final int maxEventBytes;
     private final int maxBatchEvents;
-    private final Duration maxFutureSkew;
-    private final Clock clock;
 
-    public SegmentEventReader(int maxRequestBytes, int maxEventBytes, int maxBatchEvents, Duration maxFutureSkew,
-            Clock clock) {
+    public SegmentEventReader(int maxRequestBytes, int maxEventBytes, int maxBatchEvents) {
         this.maxRequestBytes = maxRequestBytes;
         this.maxEventBytes = maxEventBytes;
         this.maxBatchEvents = maxBatchEvents;
-        this.maxFutureSkew = maxFutureSkew;
-        this.clock = clock;
     }
 
     public static SegmentEventReader of(HttpIngestConfig config) {
-        return new SegmentEventReader(config.maxRequestBytes(), config.maxEventBytes(), config.maxBatchEvents(),
-                config.maxFutureSkew(), Clock.systemUTC());
+        return new SegmentEventReader(config.maxRequestBytes(), config.maxEventBytes(), config.maxBatchEvents());
     }
 
     /**
@@ -168,7 +161,7 @@ public final class SegmentEventReader {
                 .flatMap(n -> parseInstant(n.textValue()));
         if (endpoint != Endpoint.BATCH) {
             return new SegmentRequest(writeKey, sentAt,
-                    List.of(readItem(root, endpoint.type, null, null, sentAt)));
+                    List.of(readItem(root, endpoint.type, null, null)));
         }
         JsonNode batch = root.get("batch");
         if (batch == null || !batch.isArray()) {
@@ -185,7 +178,7 @@ public final class SegmentEventReader {
         ObjectNode integrations = sharedObject(root, "integrations");
         List<IngestItem> items = new ArrayList<>(batch.size());
         for (JsonNode item : batch) {
-            items.add(readItem(item, null, context, integrations, sentAt));
+            items.add(readItem(item, null, context, integrations));
         }
         return new SegmentRequest(writeKey, sentAt, items);
     }
@@ -203,7 +196,7 @@ public final class SegmentEventReader {
     }
 
     private IngestItem readItem(JsonNode node, EventType pathType, ObjectNode batchContext,
-            ObjectNode batchIntegrations, Optional<Instant> sentAt) {
+            ObjectNode batchIntegrations) {
         List<Violation> violations = new ArrayList<>();
         EventInput.Builder event = EventInput.newBuilder();
         if (pathType != null) {
@@ -248,7 +241,7 @@ public final class SegmentEventReader {
         object(item, "traits", null, violations).ifPresent(event::setTraits);
         object(item, "context", batchContext, violations).ifPresent(event::setContext);
         object(item, "integrations", batchIntegrations, violations).ifPresent(event::setIntegrations);
-        timestamp(item, sentAt, violations).ifPresent(event::setTimestamp);
+        timestamp(item, violations).ifPresent(event::setTimestamp);
         return new IngestItem(event.build(), ByteString.copyFrom(original), ITEM_CONTENT_TYPE, violations);
     }
 
@@ -256,9 +249,10 @@ public final class SegmentEventReader {
      * The event's time by the client's clock, which the pipeline corrects with sentAt. Segment's SDKs put
      * the client's time in {@code originalTimestamp} when they send one (it is what Segment corrects), and
      * server-side callers put it in {@code timestamp}; when both are present, {@code originalTimestamp} is
-     * the raw client time and wins.
+     * the raw client time and wins. Whether it lies too far in the future is for the pipeline to judge, after
+     * that correction.
      */
-    private Optional<Timestamp> timestamp(ObjectNode item, Optional<Instant> sentAt, List<Violation> violations) {
+    private static Optional<Timestamp> timestamp(ObjectNode item, List<Violation> violations) {
         String field = present(item, "originalTimestamp") ? "originalTimestamp" : "timestamp";
         if (!present(item, field)) {
             return Optional.empty();
@@ -271,13 +265,10 @@ public final class SegmentEventReader {
             return Optional.empty();
         }
         Instant at = parsed.get();
-        // By the client's own clock, an event cannot happen after the request carrying it was sent.
-        Instant latest = sentAt.orElseGet(clock::instant).plus(maxFutureSkew);
-        if (at.isAfter(latest) || at.isBefore(MIN_TIMESTAMP) || at.isAfter(MAX_TIMESTAMP)) {
+        if (at.isBefore(MIN_TIMESTAMP) || at.isAfter(MAX_TIMESTAMP)) {
+            // Outside what a protobuf Timestamp can carry.
             violations.add(violation(ViolationType.VIOLATION_TYPE_ENVELOPE, "$." + field,
-                    "out of range: " + at + " lies after "
-                            + (sentAt.isPresent() ? "the request's sentAt" : "the time of receipt")
-                            + " by more than " + maxFutureSkew + " (or outside years 1-9999)"));
+                    "out of range: " + at + " lies outside the years 1 to 9999"));
             return Optional.empty();
         }
         return Optional.of(Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()).build());
