@@ -1,9 +1,7 @@
 package dev.cairn.ingest.http;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Base64;
-import java.util.List;
 import java.util.Optional;
 
 import jakarta.inject.Inject;
@@ -20,9 +18,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 
-import org.jboss.logging.Logger;
-
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -31,17 +26,11 @@ import io.smallrye.mutiny.Uni;
 import dev.cairn.ingest.http.SegmentEventReader.Endpoint;
 import dev.cairn.ingest.service.EventIngestor;
 import dev.cairn.ingest.service.IngestRequest;
-import dev.cairn.platform.grpc.BackpressureException;
-import dev.cairn.platform.grpc.DependencyUnavailableException;
-import dev.cairn.platform.grpc.InvalidRequestException;
-import dev.cairn.proto.events.v1.Violation;
-import dev.cairn.proto.ingest.v1.EventOutcome;
-import dev.cairn.proto.ingest.v1.EventResult;
 
 /**
  * The Segment HTTP Tracking API, so that Segment and RudderStack SDKs send to Cairn unchanged. A thin
- * adapter: {@link SegmentEventReader} reads the body, {@link EventIngestor} does the rest, and this class
- * turns the outcome into the status codes SDKs act on — 200 only once every accepted event is durably in
+ * adapter: {@link SegmentEventReader} reads the body, {@link EventIngestor} does the rest, and
+ * {@link SegmentAnswers} turns the outcome into the status codes SDKs act on — 200 only once every accepted event is durably in
  * Kafka; 400/413 (the SDK drops the batch) only for faults resending cannot fix; 429/503 with Retry-After
  * (the SDK resends the batch, which deduplication makes safe) whenever any event is not accounted for.
  * <p>
@@ -53,7 +42,6 @@ import dev.cairn.proto.ingest.v1.EventResult;
 public class SegmentResource {
 
     static final String TRANSPORT = "http";
-    private static final Logger LOG = Logger.getLogger(SegmentResource.class);
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
     private final EventIngestor ingestor;
@@ -78,7 +66,7 @@ public class SegmentResource {
             @HeaderParam("Sec-GPC") String globalPrivacyControl) {
         Optional<Endpoint> endpoint = Endpoint.named(endpointName);
         if (endpoint.isEmpty()) {
-            return Uni.createFrom().item(error(404, "unknown_endpoint", "no endpoint /v1/" + endpointName
+            return Uni.createFrom().item(SegmentAnswers.error(404, "unknown_endpoint", "no endpoint /v1/" + endpointName
                     + "; use track, identify, page, screen, group, alias, batch or import"));
         }
         Optional<String> basicUser = basicAuthUser(authorization);
@@ -90,7 +78,7 @@ public class SegmentResource {
         try {
             request = reader.read(reader.decode(body, contentEncoding), endpoint.get());
         } catch (RequestFault fault) {
-            return Uni.createFrom().item(error(fault.status(), fault.error(), fault.reason()));
+            return Uni.createFrom().item(SegmentAnswers.error(fault.status(), fault.error(), fault.reason()));
         }
         Optional<String> source = basicUser.or(request::writeKey).flatMap(writeKeys::sourceOf);
         if (source.isEmpty()) {
@@ -99,8 +87,9 @@ public class SegmentResource {
         IngestRequest ingest = new IngestRequest(source.get(), request.items(), request.sentAt(),
                 globalPrivacyControl != null && globalPrivacyControl.trim().equals("1"), TRANSPORT);
         return Uni.createFrom().deferred(() -> ingestor.ingest(ingest))
-                .onItem().transform(this::answer)
-                .onFailure().recoverWithItem(this::failure);
+                .onItem().transform(SegmentAnswers::answer)
+                .onFailure()
+                .recoverWithItem(failure -> SegmentAnswers.failure(failure, config.unavailableRetryAfter()));
     }
 
     /**
@@ -111,7 +100,7 @@ public class SegmentResource {
     @Path("projects/{writeKey}/settings")
     public Response settings(@PathParam("writeKey") String writeKey, @Context UriInfo uri) {
         if (writeKeys.sourceOf(writeKey).isEmpty()) {
-            return error(404, "unknown_write_key", "no project has this write key");
+            return SegmentAnswers.error(404, "unknown_write_key", "no project has this write key");
         }
         String authority = uri.getBaseUri().getRawAuthority();
         ObjectNode segment = JSON.objectNode().put("apiKey", writeKey).put("apiHost", authority + "/v1")
@@ -127,79 +116,6 @@ public class SegmentResource {
     @Path("{any: .*}")
     public Response preflight() {
         return Response.noContent().build();
-    }
-
-    private Response answer(List<EventResult> results) {
-        ArrayNode items = JSON.arrayNode();
-        Duration retryAfter = Duration.ZERO;
-        boolean retry = false;
-        for (EventResult result : results) {
-            items.add(toJson(result));
-            if (result.getOutcome() == EventOutcome.EVENT_OUTCOME_RETRY) {
-                retry = true;
-                Duration wait = Duration.ofSeconds(result.getRetryAfter().getSeconds(),
-                        result.getRetryAfter().getNanos());
-                retryAfter = wait.compareTo(retryAfter) > 0 ? wait : retryAfter;
-            }
-        }
-        if (retry) {
-            // SDKs resend whole batches, never single events: the batch goes again, and every event already
-            // accepted answers DUPLICATE then.
-            ObjectNode body = JSON.objectNode().put("success", false).put("error", "retry")
-                    .put("reason", "some events are not durably stored yet (see results); resend the batch");
-            body.set("results", items);
-            return Response.status(503).header("Retry-After", seconds(retryAfter)).entity(body).build();
-        }
-        ObjectNode body = JSON.objectNode().put("success", true);
-        body.set("results", items);
-        return Response.ok(body).build();
-    }
-
-    private Response failure(Throwable failure) {
-        Throwable cause = failure;
-        while (cause.getCause() != null && !(cause instanceof BackpressureException
-                || cause instanceof DependencyUnavailableException || cause instanceof InvalidRequestException)) {
-            cause = cause.getCause();
-        }
-        if (cause instanceof BackpressureException backpressure) {
-            return withRetryAfter(error(429, "rate_limited", backpressure.getMessage()), backpressure.retryAfter());
-        }
-        if (cause instanceof DependencyUnavailableException unavailable) {
-            return withRetryAfter(error(503, "unavailable", unavailable.getMessage()),
-                    config.unavailableRetryAfter());
-        }
-        if (cause instanceof InvalidRequestException invalid) {
-            return error(400, "invalid_request", invalid.getMessage());
-        }
-        LOG.error("Segment HTTP request failed", failure);
-        // Nothing is known about which events went through: a 5xx makes the SDK resend, dedup does the rest.
-        return error(500, "internal", "the request failed inside Cairn; resend it");
-    }
-
-    static ObjectNode toJson(EventResult result) {
-        ObjectNode item = JSON.objectNode().put("index", result.getIndex()).put("messageId", result.getMessageId())
-                .put("outcome", result.getOutcome().name().replace("EVENT_OUTCOME_", ""));
-        ArrayNode violations = item.putArray("violations");
-        for (Violation v : result.getViolationsList()) {
-            ObjectNode violation = violations.addObject()
-                    .put("type", v.getType().name().replace("VIOLATION_TYPE_", ""))
-                    .put("jsonPath", v.getJsonPath()).put("message", v.getMessage());
-            if (!v.getSchemaRef().isEmpty()) {
-                violation.put("schemaRef", v.getSchemaRef());
-            }
-        }
-        if (!result.getReason().isEmpty()) {
-            item.put("reason", result.getReason());
-        }
-        if (result.getSuppressedDestinationsCount() > 0) {
-            ArrayNode suppressed = item.putArray("suppressedDestinations");
-            result.getSuppressedDestinationsList().forEach(suppressed::add);
-        }
-        if (result.hasRetryAfter()) {
-            item.put("retryAfterSeconds", seconds(Duration.ofSeconds(result.getRetryAfter().getSeconds(),
-                    result.getRetryAfter().getNanos())));
-        }
-        return item;
     }
 
     /** The user of {@code Authorization: Basic base64(writeKey:)}; anything else is no write key. */
@@ -219,23 +135,8 @@ public class SegmentResource {
     }
 
     private static Response unknownWriteKey() {
-        return error(401, "invalid_write_key",
+        return SegmentAnswers.error(401, "invalid_write_key",
                 "unknown or missing write key: send it as the basic-auth user (empty password) or as writeKey");
-    }
-
-    static Response error(int status, String error, String reason) {
-        return Response.status(status).type(MediaType.APPLICATION_JSON)
-                .entity(JSON.objectNode().put("success", false).put("error", error).put("reason", reason)).build();
-    }
-
-    private static Response withRetryAfter(Response response, Duration retryAfter) {
-        return Response.fromResponse(response).header("Retry-After", seconds(retryAfter)).build();
-    }
-
-    /** Retry-After in whole seconds, rounded up and at least 1, so a client never retries in a tight loop. */
-    private static String seconds(Duration wait) {
-        long s = wait.getSeconds() + (wait.getNano() > 0 ? 1 : 0);
-        return Long.toString(Math.max(1, s));
     }
 
 }

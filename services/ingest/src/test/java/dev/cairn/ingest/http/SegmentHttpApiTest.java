@@ -6,6 +6,8 @@ import static org.hamcrest.Matchers.emptyOrNullString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -14,13 +16,17 @@ import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.config.EncoderConfig;
 import io.restassured.config.RestAssuredConfig;
 import io.restassured.http.ContentType;
 
+import dev.cairn.proto.events.v1.ConsentSignal;
 import dev.cairn.proto.events.v1.Event;
+import dev.cairn.proto.events.v1.QuarantinedEvent;
 import dev.cairn.testsupport.TopicReader;
 
 /** What SDKs rely on beyond the bad-input table: content types, gzip, browser CORS and settings. */
@@ -66,6 +72,51 @@ class SegmentHttpApiTest {
         assertEquals("de-DE", context.getFieldsOrThrow("locale").getStringValue(), "the event's own key wins");
         assertEquals("rudder-node", context.getFieldsOrThrow("library").getMapValue().getFieldsOrThrow("name")
                 .getStringValue(), "the batch's context is merged in");
+    }
+
+    @Test
+    void a_sec_gpc_header_reaches_consent_as_a_global_privacy_control_signal() throws Exception {
+        String messageId = "gpc-" + UUID.randomUUID();
+        given().config(RAW_BODY).contentType("application/json").header("Sec-GPC", "1")
+                .auth().preemptive().basic(WriteKeysTestResource.BACKEND_KEY, "")
+                .body(utf8("{\"messageId\":\"" + messageId + "\",\"userId\":\"u-gpc\",\"name\":\"Home\"}"))
+                .when().post("/v1/page")
+                .then().statusCode(200);
+        var signals = TopicReader.read("cairn.consent.signals.v1", r -> {
+            try {
+                return messageId.equals(ConsentSignal.parseFrom(r.value()).getMessageId());
+            } catch (InvalidProtocolBufferException e) {
+                return false;
+            }
+        }, 1, Duration.ofSeconds(20));
+        assertEquals(1, signals.size(), "one consent signal for the event");
+        assertTrue(ConsentSignal.parseFrom(signals.get(0).value()).getGlobalPrivacyControl());
+    }
+
+    @Test
+    void a_quarantined_event_keeps_what_was_sent_except_the_write_key() throws Exception {
+        String messageId = "quarantined-" + UUID.randomUUID();
+        given().config(RAW_BODY).contentType("text/plain")
+                .body(utf8("{\"writeKey\":\"" + WriteKeysTestResource.BACKEND_KEY + "\",\"messageId\":\"" + messageId
+                        + "\",\"userId\":\"u-q\",\"event\":\"Order Completed\",\"properties\":[\"not\",\"an\",\"object\"]}"))
+                .when().post("/v1/track")
+                .then().statusCode(200)
+                .body("results[0].outcome", equalTo("QUARANTINED"))
+                .body("results[0].violations[0].jsonPath", equalTo("$.properties"));
+        var records = TopicReader.read("cairn.events.quarantine.v1", r -> {
+            try {
+                return messageId.equals(QuarantinedEvent.parseFrom(r.value()).getMessageId());
+            } catch (InvalidProtocolBufferException e) {
+                return false;
+            }
+        }, 1, Duration.ofSeconds(20));
+        assertEquals(1, records.size(), "the event is in quarantine, once");
+        QuarantinedEvent quarantined = QuarantinedEvent.parseFrom(records.get(0).value());
+        String payload = quarantined.getPayload().toStringUtf8();
+        assertTrue(payload.contains("[\"not\",\"an\",\"object\"]"), payload);
+        assertFalse(payload.contains(WriteKeysTestResource.BACKEND_KEY), "the write key is a secret: " + payload);
+        assertEquals("http", quarantined.getTransport());
+        assertEquals("backend", quarantined.getSourceId());
     }
 
     @Test
