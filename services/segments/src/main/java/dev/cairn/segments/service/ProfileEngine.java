@@ -227,6 +227,41 @@ public final class ProfileEngine {
         survivor.lateEvents += absorbed.lateEvents;
     }
 
+    /**
+     * Re-evaluates, from stored state, the segments that are new or whose version changed since this profile
+     * was last evaluated for them (cause DEFINITION_CHANGE): a changed definition backfills without a replay.
+     */
+    public List<MembershipChange> backfill(ProfileState s, long now) {
+        if (s.mergedInto != null) {
+            return List.of();
+        }
+        List<MembershipChange> changes = new ArrayList<>(expire(s, now));
+        List<SegmentDefinition> changed = new ArrayList<>();
+        for (SegmentDefinition d : catalog.all()) {
+            ProfileState.MembershipRecord m = s.memberships.get(d.id());
+            if (m == null || m.definitionVersion != d.version()) {
+                changed.add(d);
+            }
+        }
+        prune(s, now);
+        changes.addAll(
+                reconcile(s, changed, MembershipChangeCause.MEMBERSHIP_CHANGE_CAUSE_DEFINITION_CHANGE, "", now, now));
+        for (SegmentDefinition d : changed) {
+            // Remember the version even when the answer did not change, so the next start skips it.
+            s.memberships.computeIfAbsent(d.id(), k -> new ProfileState.MembershipRecord()).definitionVersion = d
+                    .version();
+        }
+        schedule(s, now);
+        return changes;
+    }
+
+    /** A fingerprint of the definitions (ids and versions): a changed one triggers a backfill at start. */
+    public String catalogFingerprint() {
+        StringBuilder b = new StringBuilder();
+        catalog.all().forEach(d -> b.append(d.id()).append('@').append(d.version()).append(';'));
+        return b.toString();
+    }
+
     /** Every membership of the profile ends with the given cause (merge into another profile, erasure). */
     public List<MembershipChange> leaveAll(ProfileState s, MembershipChangeCause cause, long occurredAt, long now) {
         List<MembershipChange> changes = new ArrayList<>();

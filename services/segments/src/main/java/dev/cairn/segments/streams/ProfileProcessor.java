@@ -11,6 +11,7 @@ import java.util.Set;
 
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -70,6 +71,35 @@ final class ProfileProcessor implements Processor<String, ProfileCommand, String
         this.profiles = context.getStateStore(STORE);
         this.timers = context.getStateStore(TIMERS);
         context.schedule(expiryCheckInterval, PunctuationType.WALL_CLOCK_TIME, this::fireExpiries);
+        // Once, soon after the task starts: backfill changed definitions from stored state.
+        Cancellable[] once = new Cancellable[1];
+        once[0] = context.schedule(Duration.ofMillis(100), PunctuationType.WALL_CLOCK_TIME, now -> {
+            once[0].cancel();
+            backfillIfDefinitionsChanged(now);
+        });
+    }
+
+    /** The definitions fingerprint lives in the timer store under a key no timer can have (due time -1). */
+    private void backfillIfDefinitionsChanged(long now) {
+        Bytes key = timerKey(-1, "definitions");
+        String fingerprint = engine.catalogFingerprint();
+        byte[] stored = timers.get(key);
+        if (stored != null && new String(stored, StandardCharsets.UTF_8).equals(fingerprint)) {
+            return;
+        }
+        List<KeyValue<String, byte[]>> all = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = profiles.all()) {
+            it.forEachRemaining(all::add);
+        }
+        for (KeyValue<String, byte[]> kv : all) {
+            ProfileState s = ProfileStateCodec.decode(kv.value);
+            long dueBefore = s.expiryDue;
+            publish(s, engine.backfill(s, now), -1, now);
+            profiles.put(kv.key, ProfileStateCodec.encode(s));
+            retime(kv.key, dueBefore, s.mergedInto != null ? 0 : s.expiryDue);
+        }
+        timers.put(key, fingerprint.getBytes(StandardCharsets.UTF_8));
+        LOG.infof("definitions changed: backfilled %d profiles from stored state", all.size());
     }
 
     @Override
@@ -177,7 +207,8 @@ final class ProfileProcessor implements Processor<String, ProfileCommand, String
         try (KeyValueIterator<Bytes, byte[]> it = timers.all()) {
             while (it.hasNext()) {
                 KeyValue<Bytes, byte[]> kv = it.next();
-                if (ByteBuffer.wrap(kv.key.get()).getLong() > now) {
+                long dueAt = ByteBuffer.wrap(kv.key.get()).getLong();
+                if (dueAt < 0 || dueAt > now) {
                     break;
                 }
                 due.add(kv);
