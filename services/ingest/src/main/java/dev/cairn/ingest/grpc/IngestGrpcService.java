@@ -5,14 +5,16 @@ import java.util.Optional;
 
 import jakarta.inject.Inject;
 
-import io.grpc.Status;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 
 import dev.cairn.ingest.service.EventIngestor;
 import dev.cairn.ingest.service.IngestItem;
 import dev.cairn.ingest.service.IngestRequest;
+import dev.cairn.ingest.service.OperatorJobs;
+import dev.cairn.platform.grpc.InvalidRequestException;
 import dev.cairn.proto.ingest.v1.IngestBatchRequest;
 import dev.cairn.proto.ingest.v1.IngestBatchResponse;
 import dev.cairn.proto.ingest.v1.IngestStreamRequest;
@@ -29,6 +31,9 @@ public class IngestGrpcService extends MutinyIngestServiceGrpc.IngestServiceImpl
 
     @Inject
     EventIngestor ingestor;
+
+    @Inject
+    OperatorJobs jobs;
 
     @Override
     public Uni<IngestBatchResponse> ingestBatch(IngestBatchRequest request) {
@@ -65,13 +70,35 @@ public class IngestGrpcService extends MutinyIngestServiceGrpc.IngestServiceImpl
         return present ? Optional.of(Instant.ofEpochSecond(t.getSeconds(), t.getNanos())) : Optional.empty();
     }
 
+    /** Scans Kafka and waits for the pipeline: a blocking job, so it runs on a worker thread. */
     @Override
     public Uni<RedriveQuarantineResponse> redriveQuarantine(RedriveQuarantineRequest request) {
-        return Uni.createFrom().failure(Status.UNIMPLEMENTED.withDescription("not implemented yet").asException());
+        return Uni.createFrom().item(() -> {
+            var redrive = jobs.redrive(request.getSourceId(),
+                    request.hasQuarantined() && request.getQuarantined().hasStart()
+                            ? Optional.of(instant(request.getQuarantined().getStart()))
+                            : Optional.empty(),
+                    request.hasQuarantined() && request.getQuarantined().hasEnd()
+                            ? Optional.of(instant(request.getQuarantined().getEnd()))
+                            : Optional.empty(),
+                    java.util.Set.copyOf(request.getMessageIdsList()), request.getDryRun(), request.getLimit());
+            return RedriveQuarantineResponse.newBuilder().setCounts(redrive.counts()).addAllResults(redrive.results())
+                    .setTruncated(redrive.truncated()).build();
+        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
 
     @Override
     public Uni<ReplayRawResponse> replayRaw(ReplayRawRequest request) {
-        return Uni.createFrom().failure(Status.UNIMPLEMENTED.withDescription("not implemented yet").asException());
+        if (!request.hasReceived() || !request.getReceived().hasStart() || !request.getReceived().hasEnd()) {
+            throw new InvalidRequestException("received", "required: the start and end of the range to replay");
+        }
+        return Uni.createFrom().item(() -> ReplayRawResponse.newBuilder().setCounts(jobs.replay(request.getSourceId(),
+                instant(request.getReceived().getStart()), instant(request.getReceived().getEnd()),
+                request.getDryRun()))
+                .build()).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+    }
+
+    private static Instant instant(com.google.protobuf.Timestamp t) {
+        return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
     }
 }

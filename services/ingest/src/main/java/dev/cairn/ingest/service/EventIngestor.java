@@ -144,14 +144,35 @@ public final class EventIngestor {
                     .flatMap(done -> dedup.confirm(source.id(), reserved, token)
                             // The events are stored: a failure to mark them costs at most a later duplicate
                             // answer of ACCEPTED instead of DUPLICATE, never a loss.
-                            .onFailure().recoverWithNull().replaceWith(results(items, source, false)))
+                            .onFailure().recoverWithNull().replaceWith(results(items, source, false, true)))
                     .onFailure().recoverWithUni(failure -> dedup.release(source.id(), reserved, token)
                             .onFailure().recoverWithNull()
                             .replaceWith(() -> {
                                 metrics.publishFailed(source.id());
-                                return results(items, source, true);
+                                return results(items, source, true, true);
                             }));
         });
+    }
+
+    /**
+     * A dry run: the envelope and contract checks of {@link #ingest} under the current contracts, publishing
+     * nothing and reserving nothing. Events that would pass are answered ACCEPTED with a "dry run" reason.
+     */
+    public List<EventResult> check(IngestRequest request) {
+        Source source = validate(request);
+        Instant receivedAt = Instant.now();
+        List<Item> items = new ArrayList<>();
+        for (int i = 0; i < request.items().size(); i++) {
+            IngestItem in = request.items().get(i);
+            Item item = new Item(i, in, in.event().getMessageId());
+            check(item, source, receivedAt, request);
+            if (item.outcome == null) {
+                item.outcome = EventOutcome.EVENT_OUTCOME_ACCEPTED;
+                item.reason = "dry run: passes the current contracts (dedup and consent not evaluated)";
+            }
+            items.add(item);
+        }
+        return results(items, source, false, false);
     }
 
     private Source validate(IngestRequest request) {
@@ -281,7 +302,7 @@ public final class EventIngestor {
         item.reason = governedSuppressed ? "consent does not allow the governed stream; stored raw only" : "";
     }
 
-    private List<EventResult> results(List<Item> items, Source source, boolean publishFailed) {
+    private List<EventResult> results(List<Item> items, Source source, boolean publishFailed, boolean count) {
         List<EventResult> results = new ArrayList<>(items.size());
         for (Item item : items) {
             EventOutcome outcome = item.outcome;
@@ -290,7 +311,7 @@ public final class EventIngestor {
                 outcome = EventOutcome.EVENT_OUTCOME_RETRY;
                 reason = "not stored: Kafka did not commit the request; retry (it is safe: nothing was kept)";
             }
-            if (!publishFailed) {
+            if (!publishFailed && count) {
                 metrics.outcome(source.id(), outcome, item.in.event());
             }
             EventResult.Builder r = EventResult.newBuilder().setIndex(item.index).setMessageId(item.messageId)

@@ -80,6 +80,25 @@ public class IngestWiring {
                 new IngestMetrics(registry, plan), config);
     }
 
+    @Produces
+    @Singleton
+    OperatorJobs operatorJobs(EventIngestor ingestor,
+            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap,
+            dev.cairn.ingest.http.HttpIngestConfig http) {
+        var reader = dev.cairn.ingest.http.SegmentEventReader.of(http);
+        return new OperatorJobs(ingestor, bootstrap, quarantined -> {
+            // A quarantined HTTP item is one JSON event; read it back as a batch of one.
+            try {
+                byte[] batch = ("{\"batch\":[" + quarantined.getPayload().toStringUtf8() + "]}")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                var items = reader.read(batch, dev.cairn.ingest.http.SegmentEventReader.Endpoint.BATCH).items();
+                return items.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(items.get(0));
+            } catch (Exception e) {
+                return java.util.Optional.empty();
+            }
+        });
+    }
+
     static byte[] hashingKey(IngestConfig config) {
         String base64 = config.piiHashingKey().orElseGet(() -> {
             Path file = Path.of(config.piiHashingKeyFile());

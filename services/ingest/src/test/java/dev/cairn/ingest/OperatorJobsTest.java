@@ -1,0 +1,127 @@
+package dev.cairn.ingest;
+
+import static dev.cairn.ingest.IngestFixtures.governed;
+import static dev.cairn.ingest.IngestFixtures.id;
+import static dev.cairn.ingest.IngestFixtures.order;
+import static dev.cairn.ingest.IngestFixtures.send;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+import com.google.protobuf.Timestamp;
+
+import io.grpc.ManagedChannel;
+import io.quarkus.test.junit.QuarkusTest;
+
+import dev.cairn.proto.events.v1.EventType;
+import dev.cairn.proto.events.v1.QuarantinedEvent;
+import dev.cairn.proto.events.v1.Violation;
+import dev.cairn.proto.events.v1.ViolationType;
+import dev.cairn.proto.ingest.v1.EventInput;
+import dev.cairn.proto.ingest.v1.EventOutcome;
+import dev.cairn.proto.ingest.v1.IngestServiceGrpc;
+import dev.cairn.proto.ingest.v1.RedriveQuarantineRequest;
+import dev.cairn.proto.ingest.v1.ReplayRawRequest;
+import dev.cairn.proto.ingest.v1.TimeRange;
+import dev.cairn.testsupport.TestTokens;
+
+/** Re-drive and replay keep messageIds, so running them twice never duplicates. */
+@QuarkusTest
+class OperatorJobsTest {
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
+    private static IngestServiceGrpc.IngestServiceBlockingStub operator(ManagedChannel channel) {
+        return IngestServiceGrpc.newBlockingStub(channel)
+                .withCallCredentials(TestTokens.bearer(TestTokens.withRoles("ingest.operator")));
+    }
+
+    @Test
+    void an_event_quarantined_under_an_older_contract_is_redriven_once_and_a_second_redrive_is_a_duplicate()
+            throws Exception {
+        // As if quarantined when the plan lacked the event's current shape: valid under today's contracts.
+        String messageId = id("redrive");
+        EventInput fixed = order(messageId, id("user"));
+        Instant now = Instant.now();
+        QuarantinedEvent q = QuarantinedEvent.newBuilder().setPayload(fixed.toByteString())
+                .setContentType("application/x-protobuf; messageType=cairn.ingest.v1.EventInput").setSourceId("backend")
+                .setMessageId(messageId).setQuarantinedAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()))
+                .addViolations(Violation.newBuilder().setType(ViolationType.VIOLATION_TYPE_UNPLANNED_EVENT)
+                        .setJsonPath("$.event"))
+                .build();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>("cairn.events.quarantine.v1", "backend:" + messageId, q.toByteArray()))
+                    .get();
+        }
+        ManagedChannel channel = TestChannels.open();
+        try {
+            RedriveQuarantineRequest request = RedriveQuarantineRequest.newBuilder().setSourceId("backend")
+                    .addMessageIds(messageId).build();
+            var dry = operator(channel).redriveQuarantine(request.toBuilder().setDryRun(true).build());
+            assertEquals(1, dry.getCounts().getAccepted(), dry.toString());
+            assertTrue(governed(e -> e.getMessageId().equals(messageId), 1, Duration.ofSeconds(3)).isEmpty(),
+                    "a dry run publishes nothing");
+
+            var first = operator(channel).redriveQuarantine(request);
+            assertEquals(EventOutcome.EVENT_OUTCOME_ACCEPTED, first.getResults(0).getOutcome(), first.toString());
+            var second = operator(channel).redriveQuarantine(request);
+            assertEquals(EventOutcome.EVENT_OUTCOME_DUPLICATE, second.getResults(0).getOutcome(), second.toString());
+        } finally {
+            channel.shutdownNow();
+        }
+        assertEquals(1, governed(e -> e.getMessageId().equals(messageId), 2, Duration.ofSeconds(8)).size(),
+                "re-driven exactly once");
+    }
+
+    @Test
+    void an_event_still_invalid_is_reported_with_its_violations_by_a_dry_run() {
+        String messageId = id("still-bad");
+        EventInput bad = EventInput.newBuilder().setMessageId(messageId).setType(EventType.EVENT_TYPE_TRACK)
+                .setEvent("Mystery Clicked").setUserId(id("user")).build();
+        assertEquals(EventOutcome.EVENT_OUTCOME_QUARANTINED, send("web", List.of(bad)).getResults(0).getOutcome());
+        ManagedChannel channel = TestChannels.open();
+        try {
+            var dry = operator(channel).redriveQuarantine(RedriveQuarantineRequest.newBuilder().setSourceId("web")
+                    .addMessageIds(messageId).setDryRun(true).build());
+            assertEquals(1, dry.getCounts().getQuarantined(), dry.toString());
+            assertEquals(ViolationType.VIOLATION_TYPE_UNPLANNED_EVENT, dry.getResults(0).getViolations(0).getType());
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    @Test
+    void replaying_raw_events_that_already_went_through_duplicates_nothing() {
+        Instant start = Instant.now().minusSeconds(1);
+        String messageId = id("replay");
+        assertEquals(EventOutcome.EVENT_OUTCOME_ACCEPTED,
+                send("backend", List.of(order(messageId, id("user")))).getResults(0).getOutcome());
+        Instant end = Instant.now().plusSeconds(1);
+        ManagedChannel channel = TestChannels.open();
+        try {
+            var replay = operator(channel).replayRaw(ReplayRawRequest.newBuilder().setSourceId("backend")
+                    .setReceived(
+                            TimeRange.newBuilder().setStart(Timestamp.newBuilder().setSeconds(start.getEpochSecond()))
+                                    .setEnd(Timestamp.newBuilder().setSeconds(end.getEpochSecond())))
+                    .build());
+            assertTrue(replay.getCounts().getDuplicate() >= 1, replay.toString());
+            assertEquals(0, replay.getCounts().getAccepted(), "nothing new went through: " + replay);
+        } finally {
+            channel.shutdownNow();
+        }
+        assertEquals(1, governed(e -> e.getMessageId().equals(messageId), 2, Duration.ofSeconds(6)).size());
+    }
+}
