@@ -15,6 +15,8 @@ import io.grpc.ManagedChannel;
 import io.quarkus.test.junit.QuarkusTest;
 
 import dev.cairn.proto.events.v1.Identifier;
+import dev.cairn.proto.events.v1.IdentityChangeKind;
+import dev.cairn.proto.identity.v1.ExplainProfileRequest;
 import dev.cairn.proto.identity.v1.Resolution;
 
 /** Must hold: a shared device never merges its users; a junk or hard-coded identifier never links anything. */
@@ -76,10 +78,42 @@ class SharedIdentifiersTest {
             for (Resolution r : List.of(r1, r2, r3, ra)) {
                 assertEquals(1, r.getIdentifiersCount(), "only the real identifier: " + r);
             }
+            // The three events of u1 may sit on different partitions: wait until all three are decided.
+            var u1History = IdentityFixture.await(() -> IdentityFixture.stub(channel, "identity.operator")
+                    .explainProfile(ExplainProfileRequest.newBuilder().setProfileId(r1.getProfileId()).build())
+                    .getEntriesList(),
+                    h -> h.stream()
+                            .filter(c -> c.getKind() == IdentityChangeKind.IDENTITY_CHANGE_KIND_REFUSED).count() >= 3,
+                    java.time.Duration.ofSeconds(30));
+            for (String rule : List.of("blocked.placeholder", "blocked.zeros", "blocked.shared_mailbox")) {
+                assertEquals(1,
+                        u1History.stream().filter(c -> c.getKind() == IdentityChangeKind.IDENTITY_CHANGE_KIND_REFUSED
+                                && c.getCause().getRule().equals(rule)).count(),
+                        "the log explains the refusal " + rule);
+            }
             for (Identifier junk : List.of(id("anonymous_id", "null"), id("email", "info@shop.com"),
                     id("user_id", "undefined"), id("user_id", "0"))) {
                 assertFalse(IdentityFixture.resolve(channel, junk).getFound(), junk + " resolves to nothing");
             }
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    @Test
+    void a_redelivered_record_changes_nothing() {
+        Identifier user = id("user_id", IdentityFixture.unique("u"));
+        var record = IdentityFixture.links(user, id("anonymous_id", "undefined"));
+        IdentityFixture.publish(record, record);
+        Identifier marker = id("anonymous_id", IdentityFixture.unique("after"));
+        IdentityFixture.publish(IdentityFixture.links(user, marker));
+        ManagedChannel channel = IdentityFixture.channel();
+        try {
+            Resolution r = IdentityFixture.awaitResolution(channel, marker, Resolution::getFound);
+            var history = IdentityFixture.stub(channel, "identity.operator").explainProfile(
+                    ExplainProfileRequest.newBuilder().setProfileId(r.getProfileId()).build()).getEntriesList();
+            assertEquals(1, history.stream().filter(c -> c.getKind() == IdentityChangeKind.IDENTITY_CHANGE_KIND_REFUSED)
+                    .count(), "the same messageId twice is decided once: " + history);
         } finally {
             channel.shutdownNow();
         }

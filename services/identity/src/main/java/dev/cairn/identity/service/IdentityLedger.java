@@ -99,6 +99,15 @@ public class IdentityLedger {
             // Even when the others were junk, the one good identifier gets a profile, so it resolves.
             if (!byHash.isEmpty()) {
                 plan.addAll(decider().link(view, List.copyOf(byHash.keySet()), cause.occurredAt()));
+                // A refusal of a junk value is filed under the profile the event's good identifiers went to,
+                // so that explaining that profile shows what was refused and why.
+                String profile = view.node(byHash.keySet().iterator().next()).profileId();
+                for (int i = 0; i < screened.stopped().size(); i++) {
+                    PlannedChange refused = plan.get(i);
+                    plan.set(i, new PlannedChange(refused.kind(), profile == null ? "" : profile,
+                            refused.absorbedProfileIds(), refused.splitProfileIds(), refused.identifiers(),
+                            refused.rule(), refused.heldProfileIds(), refused.edges()));
+                }
             }
             return write(space, view, plan, cause, null);
         }));
