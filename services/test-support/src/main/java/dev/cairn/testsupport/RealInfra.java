@@ -30,13 +30,14 @@ public final class RealInfra {
     public static synchronized KafkaBroker kafka() {
         if (kafka == null) {
             kafka = KafkaBroker.start(workDir());
+            // Registered first: a failure below must not leave the broker's JVM running after the tests.
+            Runtime.getRuntime().addShutdownHook(new Thread(kafka::close, "stop-kafka"));
             try (Admin admin = Admin
                     .create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
                 TopicProvisioner.ensure(admin, TopicCatalog.load(ContractSource.packaged()), (short) 1);
             } catch (Exception e) {
                 throw new IllegalStateException("cannot create the topic catalogue on the test broker", e);
             }
-            Runtime.getRuntime().addShutdownHook(new Thread(kafka::close, "stop-kafka"));
         }
         return kafka;
     }
