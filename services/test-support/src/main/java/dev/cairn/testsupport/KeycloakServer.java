@@ -72,7 +72,8 @@ public final class KeycloakServer implements QuarkusTestResourceLifecycleManager
             Processes.run(List.of("cp", "-r", dist.toString(), copy.toString()), home, home.resolve("copy.log"));
             Path imports = Files.createDirectories(copy.resolve("data/import"));
             String realm = Files.readString(root.resolve("infra/keycloak/cairn-realm.json"))
-                    .replace("@ADMIN_SECRET@", adminSecret).replace("@PRODUCT_SECRET@", productSecret);
+                    .replace("@ADMIN_SECRET@", adminSecret).replace("@PRODUCT_SECRET@", productSecret)
+                    .replace("@CONSENT_SECRET@", UUID.randomUUID().toString());
             Files.writeString(imports.resolve("cairn-realm.json"), realm);
             port = Processes.freePort();
             ProcessBuilder builder = new ProcessBuilder(copy.resolve("bin/kc.sh").toString(), "start-dev",
