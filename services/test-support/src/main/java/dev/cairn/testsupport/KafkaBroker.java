@@ -66,8 +66,9 @@ public final class KafkaBroker implements AutoCloseable {
             String classpath = libs.toAbsolutePath() + "/*";
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Path formatLog = dir.resolve("format.log");
-            Processes.run(List.of(java, "-cp", classpath, "kafka.tools.StorageTool", "format", "-t",
-                    uuid(), "-c", props.toString()), dir, formatLog);
+            Processes.run(List.of(java, "-cp", classpath, "kafka.tools.StorageTool", "format",
+                    // One argument: a base64 id may start with '-' and would be read as an option.
+                    "--cluster-id=" + uuid(), "-c", props.toString()), dir, formatLog);
             Path log = dir.resolve("broker.log");
             Process process = Processes.start(List.of(java, "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                     "-Dlog4j.configuration=file:" + writeLog4j(dir), "-cp", classpath, "kafka.Kafka",
