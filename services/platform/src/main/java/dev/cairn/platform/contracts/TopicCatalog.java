@@ -21,7 +21,7 @@ public final class TopicCatalog {
 
     public static final String FILE = "topics.yaml";
 
-    private static final Pattern NAME = Pattern.compile("cairn\\.[a-z][a-z_]*(\\.[a-z][a-z_]*)*\\.v[0-9]+");
+    private static final Pattern NAME = Pattern.compile("cairn\\.[a-z][a-z_-]*(\\.[a-z][a-z_-]*)*\\.v[0-9]+");
     private static final Pattern DURATION = Pattern.compile("([0-9]+)([smhd])");
     private static final Set<String> CLEANUP = Set.of("delete", "compact", "compact,delete");
 
