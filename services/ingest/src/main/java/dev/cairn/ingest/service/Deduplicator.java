@@ -40,6 +40,8 @@ public final class Deduplicator {
             if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
             return 0""";
 
+    private static final int PIPELINE_CHUNK = 256;
+
     private final Redis redis;
     private final Duration window;
     private final Duration inFlight;
@@ -84,11 +86,17 @@ public final class Deduplicator {
     }
 
     private Uni<List<Response>> batch(String script, String source, List<String> messageIds, String token, String arg) {
-        List<Request> requests = new ArrayList<>(messageIds.size());
-        for (String id : messageIds) {
-            requests.add(Request.cmd(Command.EVAL).arg(script).arg(1).arg(key(source, id)).arg(token).arg(arg));
+        // Pipelined in chunks: one batch of a 2,500-event request would overflow the client's waiting queue.
+        List<Uni<List<Response>>> chunks = new ArrayList<>();
+        for (int start = 0; start < messageIds.size(); start += PIPELINE_CHUNK) {
+            List<Request> requests = new ArrayList<>(PIPELINE_CHUNK);
+            for (String id : messageIds.subList(start, Math.min(messageIds.size(), start + PIPELINE_CHUNK))) {
+                requests.add(Request.cmd(Command.EVAL).arg(script).arg(1).arg(key(source, id)).arg(token).arg(arg));
+            }
+            chunks.add(redis.batch(requests));
         }
-        return redis.batch(requests)
+        return Uni.join().all(chunks).andFailFast()
+                .map(parts -> parts.stream().flatMap(List::stream).toList())
                 .onFailure().transform(e -> new DependencyUnavailableException("redis", e.getMessage(), e));
     }
 }
