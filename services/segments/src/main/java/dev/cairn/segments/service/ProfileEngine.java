@@ -137,14 +137,21 @@ public final class ProfileEngine {
         if (state == null) {
             if (before != null) {
                 touched.addAll(before.deniedPurposes);
-                s.consent.remove(subject);
             }
+            // A marker, not a removal: a merge with a profile holding an older state of this subject must not
+            // bring that state back.
+            ProfileState.SubjectConsent tombstone = new ProfileState.SubjectConsent();
+            tombstone.erased = true;
+            tombstone.stateVersion = Long.MIN_VALUE;
+            tombstone.arrivedAt = occurredAt;
+            s.consent.put(subject, tombstone);
         } else {
-            if (before != null && before.stateVersion > state.getStateVersion()) {
+            if (before != null && !before.erased && before.stateVersion > state.getStateVersion()) {
                 return new Outcome(changes, false, Set.of());
             }
             ProfileState.SubjectConsent now2 = new ProfileState.SubjectConsent();
             now2.stateVersion = state.getStateVersion();
+            now2.arrivedAt = occurredAt;
             for (PurposeConsent p : state.getPurposesList()) {
                 if (p.getStatus() != ConsentStatus.CONSENT_STATUS_GRANTED) {
                     now2.deniedPurposes.add(p.getPurpose());
@@ -220,7 +227,11 @@ public final class ProfileEngine {
         });
         absorbed.consent.forEach((subject, c) -> {
             ProfileState.SubjectConsent mine = survivor.consent.get(subject);
-            if (mine == null || mine.stateVersion < c.stateVersion) {
+            // Between a state and a tombstone the later arrival wins (as on one profile); between two states,
+            // the higher version.
+            boolean theirs = mine == null
+                    || (mine.erased || c.erased ? c.arrivedAt > mine.arrivedAt : mine.stateVersion < c.stateVersion);
+            if (theirs) {
                 survivor.consent.put(subject, c);
             }
         });

@@ -85,6 +85,10 @@ public class ProfileState {
     public static class SubjectConsent {
         public long stateVersion;
         public TreeSet<String> deniedPurposes = new TreeSet<>();
+        /** When this state (or tombstone) arrived: on a merge, a later tombstone must beat an earlier state. */
+        public long arrivedAt;
+        /** A tombstone: the subject was erased. Kept (instead of forgetting the subject) for merges. */
+        public boolean erased;
     }
 
     /** The current state of one (profile, segment) membership. */
