@@ -39,9 +39,10 @@ final class Demo {
                  {"messageId":"demo-%1$s-2","type":"EVENT_TYPE_IDENTIFY","userId":"%3$s","anonymousId":"%2$s",
                   "traits":{"fields":{"email":{"stringValue":"%4$s"},"plan":{"stringValue":"pro"}}}},
                  {"messageId":"demo-%1$s-3","type":"EVENT_TYPE_TRACK","event":"Order Completed","userId":"%3$s",
-                  "anonymousId":"%2$s","properties":{"fields":{"total":{"doubleValue":120.5},
+                  "anonymousId":"%2$s","properties":{"fields":{"total":{"doubleValue":120.5},"currency":{"stringValue":"EUR"},
                   "order_id":{"bigIntegerValue":"9007199254740993"}}}}]}
-                """.formatted(suffix, anonymousId, userId, email);
+                """
+                .formatted(suffix, anonymousId, userId, email);
         show(() -> cli.invoke("ingest", "IngestBatch", events));
 
         step("2. identity: who is the anonymous visitor now? (resolve " + anonymousId + ")");
@@ -59,7 +60,7 @@ final class Demo {
                 """.formatted(userId);
         show(() -> cli.invoke("consent", "RecordConsent", record));
 
-        step("4. consent: may we personalize or email? asked by the anonymous id (consent follows identity)");
+        step("4. consent: may we use their data for analytics, or email them? asked by the anonymous id (consent follows identity)");
         String decide = """
                 {"queries":[
                  {"subject":{"namespace":"anonymous_id","value":"%1$s"},"purpose":"analytics","jurisdiction":"EU"},
