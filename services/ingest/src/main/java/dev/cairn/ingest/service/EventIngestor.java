@@ -5,12 +5,15 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
 import com.google.protobuf.Timestamp;
 
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
 import io.smallrye.mutiny.Uni;
 
 import dev.cairn.platform.grpc.BackpressureException;
@@ -94,6 +97,9 @@ public final class EventIngestor {
 
     private Uni<List<EventResult>> pipeline(IngestRequest request) {
         Source source = validate(request);
+        // The caller's trace continues on every record of the request (W3C traceparent in Kafka headers).
+        Map<String, String> traceHeaders = new java.util.HashMap<>();
+        W3CTraceContextPropagator.getInstance().inject(Context.current(), traceHeaders, Map::put);
         if (!rateLimits.tryAcquire(source, request.items().size())) {
             metrics.rateLimited(source.id(), request.items().size());
             throw new BackpressureException("source " + source.id() + " is over its rate limit of "
@@ -139,7 +145,9 @@ public final class EventIngestor {
                 }
             }
             List<TransactionalPublisher.Record> records = new ArrayList<>();
-            items.forEach(it -> records.addAll(it.records));
+            items.forEach(
+                    it -> it.records.forEach(r -> records.add(new TransactionalPublisher.Record(r.topic(), r.key(),
+                            r.value(), traceHeaders))));
             return publisher.publish(records)
                     .flatMap(done -> dedup.confirm(source.id(), reserved, token)
                             // The events are stored: a failure to mark them costs at most a later duplicate

@@ -36,7 +36,12 @@ public final class TransactionalPublisher implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(TransactionalPublisher.class);
 
-    public record Record(String topic, String key, byte[] value) {
+    /** One record; {@code headers} carry the trace context (W3C traceparent) of the request that made it. */
+    public record Record(String topic, String key, byte[] value, Map<String, String> headers) {
+
+        public Record(String topic, String key, byte[] value) {
+            this(topic, key, value, Map.of());
+        }
     }
 
     private final Map<String, Object> config;
@@ -122,7 +127,9 @@ public final class TransactionalPublisher implements AutoCloseable {
     private static void transact(KafkaProducer<String, byte[]> producer, List<Record> records) {
         producer.beginTransaction();
         for (Record r : records) {
-            producer.send(new ProducerRecord<>(r.topic(), r.key(), r.value()));
+            ProducerRecord<String, byte[]> record = new ProducerRecord<>(r.topic(), r.key(), r.value());
+            r.headers().forEach((k, v) -> record.headers().add(k, v.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            producer.send(record);
         }
         // commitTransaction flushes and fails if any send failed.
         producer.commitTransaction();
