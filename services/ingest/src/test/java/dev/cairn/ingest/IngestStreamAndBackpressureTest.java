@@ -83,23 +83,33 @@ class IngestStreamAndBackpressureTest {
 
     @Test
     void a_source_over_its_rate_limit_gets_resource_exhausted_and_is_told_when_to_retry() throws Exception {
-        // The web source allows 5,000 events/s per instance: four concurrent batches of 2,500 exceed it.
+        // The web source allows 5,000 events/s per instance (a bucket of 5,000 refilled at 5,000/s): eight
+        // batches of 2,500 sent at once are 20,000 events, more than the bucket can hold unless the sends were
+        // spread over three seconds. Their own threads, so they really are sent together.
         ManagedChannel channel = TestChannels.open();
+        java.util.concurrent.ExecutorService senders = java.util.concurrent.Executors.newFixedThreadPool(8);
         try {
             var stub = IngestServiceGrpc.newBlockingStub(channel)
                     .withCallCredentials(TestTokens.bearer(TestTokens.withRoles("ingest.write")));
             List<CompletableFuture<Object>> calls = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            for (int i = 0; i < 8; i++) {
                 List<EventInput> batch = IntStream.range(0, 2500).mapToObj(n -> order(id("rl"), id("u"))).toList();
+                IngestBatchRequest request = IngestBatchRequest.newBuilder().setSourceId("web").addAllEvents(batch)
+                        .build();
                 calls.add(CompletableFuture.supplyAsync(() -> {
                     try {
-                        return stub.ingestBatch(
-                                IngestBatchRequest.newBuilder().setSourceId("web").addAllEvents(batch).build());
+                        go.await();
+                        return stub.ingestBatch(request);
                     } catch (StatusRuntimeException e) {
                         return e;
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return e;
                     }
-                }));
+                }, senders));
             }
+            go.countDown();
             List<StatusRuntimeException> refused = new ArrayList<>();
             for (CompletableFuture<Object> call : calls) {
                 Object result = call.get(120, java.util.concurrent.TimeUnit.SECONDS);
@@ -114,6 +124,7 @@ class IngestStreamAndBackpressureTest {
                 assertTrue(retry.getRetryDelay().getSeconds() >= 1, "the client is told when to retry");
             }
         } finally {
+            senders.shutdownNow();
             channel.shutdownNow();
         }
     }
