@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,6 +24,7 @@ import dev.cairn.proto.events.v1.PurposeConsent;
 import dev.cairn.proto.events.v1.Value;
 import dev.cairn.segments.definition.SegmentCatalog;
 import dev.cairn.segments.definition.SegmentDefinitionLoader;
+import dev.cairn.segments.service.ConsentDefaults;
 import dev.cairn.segments.service.ProfileEngine;
 import dev.cairn.segments.service.ProfileState;
 import dev.cairn.segments.service.ProfileStateCodec;
@@ -47,6 +49,8 @@ class EngineAgreesWithReferenceTest {
     static final Duration BUCKET = Duration.ofHours(1);
     static final Duration GRACE = Duration.ofHours(1);
     static final long T0 = 1_750_000_000_000L;
+    /** As in the policy's default jurisdiction: analytics is opt-out; personalization and ads are opt-in. */
+    static final ConsentDefaults DEFAULTS = new ConsentDefaults(Set.of("analytics"));
 
     static final String DEFINITIONS = """
             segments:
@@ -180,10 +184,21 @@ class EngineAgreesWithReferenceTest {
         if (s.flag() == 3 && s.kind() == 3) {
             return new ReferenceEvaluator.Arrival(now, null, subject, null);
         }
-        // Versions mostly increase; a negative delta replays a stale state, which must be ignored.
-        long version = versions.merge(subject, (long) s.versionDelta(), Long::sum);
+        // Versions mostly increase; a negative delta replays a stale state, which must be ignored. As in consent,
+        // a fresh state always gets a new version: two different states never share one.
+        long latest = versions.getOrDefault(subject, 0L);
+        long version;
+        if (s.versionDelta() < 0) {
+            version = latest + s.versionDelta();
+        } else {
+            version = latest + 1 + s.versionDelta();
+            versions.put(subject, version);
+        }
         ConsentState.Builder c = ConsentState.newBuilder().setStateVersion(version);
         for (String purpose : List.of("analytics", "personalization", "ads")) {
+            if ((s.amount() * 7 + purpose.length()) % 4 == 0) {
+                continue; // nothing recorded for this purpose: the policy default applies
+            }
             boolean deny = (s.amount() + purpose.length()) % 3 == 0;
             c.addPurposes(PurposeConsent.newBuilder().setPurpose(purpose).setJurisdiction("EU")
                     .setStatus(deny ? ConsentStatus.CONSENT_STATUS_WITHDRAWN : ConsentStatus.CONSENT_STATUS_GRANTED));
@@ -194,8 +209,8 @@ class EngineAgreesWithReferenceTest {
     @Property(tries = 300)
     void the_incremental_engine_agrees_with_the_reference_after_every_input(
             @ForAll @Size(max = 60) List<@From("steps") Step> steps) {
-        ProfileEngine engine = new ProfileEngine(catalog(), BUCKET, GRACE);
-        ReferenceEvaluator reference = new ReferenceEvaluator(engine.catalog(), BUCKET, GRACE);
+        ProfileEngine engine = new ProfileEngine(catalog(), BUCKET, GRACE, DEFAULTS);
+        ReferenceEvaluator reference = new ReferenceEvaluator(engine.catalog(), BUCKET, GRACE, DEFAULTS);
         Driven driven = new Driven(engine, "p");
         Map<String, Long> versions = new HashMap<>();
         long now = T0;
@@ -220,8 +235,8 @@ class EngineAgreesWithReferenceTest {
     @Property(tries = 200)
     void merging_two_profiles_gives_the_memberships_of_one_profile_that_had_all_their_inputs(
             @ForAll @Size(max = 50) List<@From("steps") Step> steps, @ForAll("mergePoint") int mergeAt) {
-        ProfileEngine engine = new ProfileEngine(catalog(), BUCKET, GRACE);
-        ReferenceEvaluator reference = new ReferenceEvaluator(engine.catalog(), BUCKET, GRACE);
+        ProfileEngine engine = new ProfileEngine(catalog(), BUCKET, GRACE, DEFAULTS);
+        ReferenceEvaluator reference = new ReferenceEvaluator(engine.catalog(), BUCKET, GRACE, DEFAULTS);
         Driven survivor = new Driven(engine, "survivor");
         Driven absorbed = new Driven(engine, "absorbed");
         Driven single = new Driven(engine, "single");

@@ -155,10 +155,32 @@ class MembershipLifecycleTest {
     }
 
     static ConsentState consent(String u, long version, ConsentStatus status) {
+        return consent(u, version, "analytics", status);
+    }
+
+    static ConsentState consent(String u, long version, String purpose, ConsentStatus status) {
         return ConsentState.newBuilder().setSubject(userId(u)).setStateVersion(version)
-                .addPurposes(PurposeConsent.newBuilder().setPurpose("personalization").setJurisdiction("EU")
-                        .setStatus(status))
+                .addPurposes(PurposeConsent.newBuilder().setPurpose(purpose).setJurisdiction("EU").setStatus(status))
                 .build();
+    }
+
+    @Test
+    void nobody_enters_an_opt_in_segment_before_granting_its_purpose() throws Exception {
+        String u = "o-" + UUID.randomUUID();
+        Instant now = Instant.now();
+        kafka.event(InputProducer.track(u, "checkout_completed", now.minusSeconds(10), Map.of()));
+        kafka.event(InputProducer.track(u, "checkout_completed", now, Map.of()));
+        // The same condition under analytics (opt-out) shows both events were evaluated.
+        await(() -> ask(user(u), "repeat_buyers").getMember(), WAIT);
+        assertFalse(ask(user(u), "personalized_repeat_buyers").getMember(),
+                "personalization is opt-in and nothing was recorded");
+
+        kafka.send("cairn.consent.state.v1", "user_id:" + u,
+                consent(u, 1, "personalization", ConsentStatus.CONSENT_STATUS_GRANTED));
+        await(() -> ask(user(u), "personalized_repeat_buyers").getMember(), WAIT);
+        MembershipChange entered = changesOf("user_id:" + u, "personalized_repeat_buyers", 1).get(0);
+        assertEquals(MembershipChangeCause.MEMBERSHIP_CHANGE_CAUSE_CONSENT, entered.getCause());
+        assertTrue(ask(user(u), "repeat_buyers").getMember(), "a grant for one purpose changes nothing for another");
     }
 
     @Test

@@ -18,6 +18,7 @@ import dev.cairn.segments.definition.Condition;
 import dev.cairn.segments.definition.Scalar;
 import dev.cairn.segments.definition.SegmentCatalog;
 import dev.cairn.segments.definition.SegmentDefinition;
+import dev.cairn.segments.service.ConsentDefaults;
 import dev.cairn.segments.service.ProfileEngine;
 
 /**
@@ -34,12 +35,14 @@ final class ReferenceEvaluator {
     private final SegmentCatalog catalog;
     private final long bucketMs;
     private final long graceMs;
+    private final ConsentDefaults consentDefaults;
     private final List<Arrival> history = new ArrayList<>();
 
-    ReferenceEvaluator(SegmentCatalog catalog, Duration bucket, Duration grace) {
+    ReferenceEvaluator(SegmentCatalog catalog, Duration bucket, Duration grace, ConsentDefaults consentDefaults) {
         this.catalog = catalog;
         this.bucketMs = bucket.toMillis();
         this.graceMs = grace.toMillis();
+        this.consentDefaults = consentDefaults;
     }
 
     void add(Arrival a) {
@@ -83,14 +86,19 @@ final class ReferenceEvaluator {
                 bySubject.put(a.subject(), a.consent());
             }
         }
+        // Any denial wins; else any grant allows; else the policy's default for an unrecorded choice.
+        boolean granted = false;
         for (ConsentState s : bySubject.values()) {
             for (PurposeConsent p : s.getPurposesList()) {
-                if (p.getPurpose().equals(purpose) && p.getStatus() != ConsentStatus.CONSENT_STATUS_GRANTED) {
-                    return false;
+                if (p.getPurpose().equals(purpose)) {
+                    if (p.getStatus() != ConsentStatus.CONSENT_STATUS_GRANTED) {
+                        return false;
+                    }
+                    granted = true;
                 }
             }
         }
-        return true;
+        return granted || consentDefaults.allowsUnrecorded(purpose);
     }
 
     private boolean holds(Condition c, long now) {

@@ -1,6 +1,7 @@
 package dev.cairn.segments;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,11 +13,13 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
+import dev.cairn.platform.consent.ConsentPolicy;
 import dev.cairn.platform.contracts.ContractSource;
 import dev.cairn.platform.contracts.ContractViolationException;
 import dev.cairn.segments.definition.Condition;
 import dev.cairn.segments.definition.SegmentCatalog;
 import dev.cairn.segments.definition.SegmentDefinitionLoader;
+import dev.cairn.segments.service.ConsentDefaults;
 
 /** The CI check of contracts/segments/: the reviewed file loads, and a broken one fails with a clear message. */
 class SegmentDefinitionLoaderTest {
@@ -36,6 +39,31 @@ class SegmentDefinitionLoaderTest {
         var big = (Condition.EventCondition) catalog.get("big_spenders").orElseThrow().condition();
         assertEquals(Condition.Measure.SUM, big.measure());
         assertEquals("total", big.property());
+        ConsentPolicy policy = ConsentPolicy.load(ContractSource.directory(Path.of("../../contracts")));
+        assertEquals(java.util.List.of(), ConsentDefaults.unknownPurposes(catalog, policy),
+                "every segment serves a purpose of the consent policy");
+    }
+
+    @Test
+    void a_segment_serving_a_purpose_the_consent_policy_lacks_is_named() throws Exception {
+        ConsentPolicy policy = ConsentPolicy.load(ContractSource.directory(Path.of("../../contracts")));
+        var problems = ConsentDefaults.unknownPurposes(parse("""
+                segments:
+                  - { id: lookalikes, version: 1, purpose: profiling, condition: { trait: plan, eq: pro } }
+                """), policy);
+        assertEquals(1, problems.size());
+        assertTrue(problems.get(0).startsWith("segment 'lookalikes': purpose 'profiling' is not in the consent policy"),
+                problems.get(0));
+    }
+
+    @Test
+    void only_opt_out_purposes_of_the_default_jurisdiction_are_allowed_when_nothing_was_recorded() {
+        ConsentDefaults defaults = ConsentDefaults
+                .of(ConsentPolicy.load(ContractSource.directory(Path.of("../../contracts"))));
+        assertTrue(defaults.allowsUnrecorded("analytics"), "analytics is opt-out by default");
+        assertFalse(defaults.allowsUnrecorded("personalization"), "personalization is opt-in by default");
+        assertFalse(defaults.allowsUnrecorded("advertising"));
+        assertFalse(defaults.allowsUnrecorded("not_a_purpose"), "unknown purposes fail closed");
     }
 
     @Test

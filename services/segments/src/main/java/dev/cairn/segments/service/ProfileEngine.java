@@ -44,11 +44,13 @@ public final class ProfileEngine {
     private final SegmentCatalog catalog;
     private final long bucketMs;
     private final long graceMs;
+    private final ConsentDefaults consentDefaults;
 
-    public ProfileEngine(SegmentCatalog catalog, Duration bucket, Duration grace) {
+    public ProfileEngine(SegmentCatalog catalog, Duration bucket, Duration grace, ConsentDefaults consentDefaults) {
         this.catalog = catalog;
         this.bucketMs = bucket.toMillis();
         this.graceMs = grace.toMillis();
+        this.consentDefaults = consentDefaults;
     }
 
     public SegmentCatalog catalog() {
@@ -136,7 +138,7 @@ public final class ProfileEngine {
         Set<String> touched = new HashSet<>();
         if (state == null) {
             if (before != null) {
-                touched.addAll(before.deniedPurposes);
+                touched.addAll(before.purposes());
             }
             // A marker, not a removal: a merge with a profile holding an older state of this subject must not
             // bring that state back.
@@ -153,14 +155,16 @@ public final class ProfileEngine {
             now2.stateVersion = state.getStateVersion();
             now2.arrivedAt = occurredAt;
             for (PurposeConsent p : state.getPurposesList()) {
-                if (p.getStatus() != ConsentStatus.CONSENT_STATUS_GRANTED) {
+                if (p.getStatus() == ConsentStatus.CONSENT_STATUS_GRANTED) {
+                    now2.grantedPurposes.add(p.getPurpose());
+                } else {
                     now2.deniedPurposes.add(p.getPurpose());
                 }
             }
             if (before != null) {
-                touched.addAll(before.deniedPurposes);
+                touched.addAll(before.purposes());
             }
-            touched.addAll(now2.deniedPurposes);
+            touched.addAll(now2.purposes());
             s.consent.put(subject, now2);
             s.identifiers.add(subject);
         }
@@ -330,9 +334,20 @@ public final class ProfileEngine {
         return consentAllows(s, d.purpose()) && holds(d.condition(), s, now);
     }
 
-    /** A purpose is allowed unless one of the profile's subject identifiers denies it. */
-    public static boolean consentAllows(ProfileState s, String purpose) {
-        return s.consent.values().stream().noneMatch(c -> c.deniedPurposes.contains(purpose));
+    /**
+     * Whether the profile's subjects allow a purpose: a denial by any of them wins (consent already derives one
+     * state per profile, so they normally agree; a denial still wins while a merge propagates); else a grant
+     * allows; else the policy's default for an unrecorded choice (opt-in: deny).
+     */
+    public boolean consentAllows(ProfileState s, String purpose) {
+        boolean granted = false;
+        for (ProfileState.SubjectConsent c : s.consent.values()) {
+            if (c.deniedPurposes.contains(purpose)) {
+                return false;
+            }
+            granted |= c.grantedPurposes.contains(purpose);
+        }
+        return granted || consentDefaults.allowsUnrecorded(purpose);
     }
 
     public boolean holds(Condition c, ProfileState s, long now) {

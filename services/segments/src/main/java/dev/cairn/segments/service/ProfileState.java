@@ -2,6 +2,7 @@ package dev.cairn.segments.service;
 
 import java.math.BigDecimal;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -85,10 +86,19 @@ public class ProfileState {
     public static class SubjectConsent {
         public long stateVersion;
         public TreeSet<String> deniedPurposes = new TreeSet<>();
+        /** Purposes the subject granted (explicitly, or as consent derived it for the profile). */
+        public TreeSet<String> grantedPurposes = new TreeSet<>();
         /** When this state (or tombstone) arrived: on a merge, a later tombstone must beat an earlier state. */
         public long arrivedAt;
         /** A tombstone: the subject was erased. Kept (instead of forgetting the subject) for merges. */
         public boolean erased;
+
+        /** Every purpose this state says something about. */
+        public Set<String> purposes() {
+            Set<String> all = new TreeSet<>(deniedPurposes);
+            all.addAll(grantedPurposes);
+            return all;
+        }
     }
 
     /** The current state of one (profile, segment) membership. */

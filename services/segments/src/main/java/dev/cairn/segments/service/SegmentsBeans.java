@@ -1,10 +1,13 @@
 package dev.cairn.segments.service;
 
+import java.util.List;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
 import dev.cairn.platform.CairnConfig;
+import dev.cairn.platform.consent.ConsentPolicy;
 import dev.cairn.platform.contracts.ContractSource;
 import dev.cairn.segments.SegmentsConfig;
 import dev.cairn.segments.definition.SegmentCatalog;
@@ -28,7 +31,11 @@ public class SegmentsBeans {
 
     @Produces
     @Singleton
-    ProfileEngine engine(SegmentCatalog catalog, SegmentsConfig config) {
-        return new ProfileEngine(catalog, config.bucket(), config.grace());
+    ProfileEngine engine(SegmentCatalog catalog, SegmentsConfig config, ConsentPolicy policy) {
+        List<String> problems = ConsentDefaults.unknownPurposes(catalog, policy);
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException("invalid segment definitions:\n  " + String.join("\n  ", problems));
+        }
+        return new ProfileEngine(catalog, config.bucket(), config.grace(), ConsentDefaults.of(policy));
     }
 }
