@@ -1,0 +1,142 @@
+package dev.cairn.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import io.quarkus.runtime.QuarkusApplication;
+import io.quarkus.runtime.annotations.QuarkusMain;
+
+import dev.cairn.bench.report.Plots;
+import dev.cairn.bench.scenario.Baselines;
+import dev.cairn.bench.scenario.BenchContext;
+import dev.cairn.bench.scenario.ConsentWithdrawal;
+import dev.cairn.bench.scenario.IdentityAccuracy;
+import dev.cairn.bench.scenario.IngestScenarios;
+import dev.cairn.bench.scenario.Params;
+import dev.cairn.bench.scenario.RpcScenarios;
+import dev.cairn.bench.scenario.Scenario;
+import dev.cairn.bench.scenario.ScenarioResult;
+import dev.cairn.bench.scenario.SegmentsFreshness;
+import dev.cairn.bench.scenario.ServiceStartup;
+import dev.cairn.bench.support.Processes;
+
+/**
+ * {@code bench <scenario|all> [--smoke] [--out DIR] [key=value ...]}: runs scenarios against the stack
+ * ./cairn up started and writes, per scenario, {name}.json and {name}.png under the output directory, plus
+ * summary.json. Exit status 1 when a scenario had errors (smoke mode fails on errors, never on figures).
+ */
+@QuarkusMain
+public class BenchMain implements QuarkusApplication {
+
+    /** In the order "all" runs them: baselines first, start-up last (it restarts the services). */
+    static final List<Scenario> SCENARIOS = List.of(new Baselines(), new IngestScenarios.GrpcBatch(),
+            new IngestScenarios.HttpBatch(), new RpcScenarios.IdentityResolve(), new RpcScenarios.ConsentDecide(),
+            new RpcScenarios.SegmentsIsMember(), new ConsentWithdrawal(), new SegmentsFreshness(),
+            new IdentityAccuracy(), new ServiceStartup());
+
+    @Override
+    public int run(String... args) throws Exception {
+        String which = null;
+        boolean smoke = false;
+        Path root = Path.of(BenchContext.env("CAIRN_ROOT", ".")).toAbsolutePath().normalize();
+        Path out = null;
+        Map<String, String> overrides = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--smoke")) {
+                smoke = true;
+            } else if (a.equals("--out")) {
+                out = Path.of(args[++i]);
+            } else if (a.contains("=")) {
+                overrides.put(a.substring(0, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
+            } else {
+                which = a;
+            }
+        }
+        List<Scenario> chosen = new ArrayList<>();
+        for (Scenario s : SCENARIOS) {
+            if ("all".equals(which) || s.name().equals(which)) {
+                chosen.add(s);
+            }
+        }
+        if (chosen.isEmpty()) {
+            System.err.println("usage: bench <all|" + String.join("|", SCENARIOS.stream().map(Scenario::name).toList())
+                    + "> [--smoke] [--out DIR] [key=value ...]");
+            return 2;
+        }
+        String runId = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC)
+                .format(Instant.now());
+        if (out == null) {
+            out = root.resolve("load-tests/results").resolve(runId + (smoke ? "-smoke" : ""));
+        }
+        Files.createDirectories(out.resolve("logs"));
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        List<Map<String, Object>> summary = new ArrayList<>();
+        boolean failed = false;
+        try (BenchContext ctx = new BenchContext(root, out, smoke, runId)) {
+            for (Scenario s : chosen) {
+                Map<String, Object> doc = new LinkedHashMap<>();
+                doc.put("scenario", s.name());
+                doc.put("smoke", smoke);
+                doc.put("started", Instant.now().toString());
+                doc.put("machine_before", Processes.machine());
+                System.out.printf("==> %s%s%n", s.name(), smoke ? " (smoke)" : "");
+                ScenarioResult r;
+                Params params = new Params(root.resolve("load-tests/scenarios/" + s.name() + ".properties"), smoke,
+                        overrides);
+                doc.put("parameters", params.asMap());
+                try {
+                    r = s.run(ctx, params);
+                } catch (Exception | AssertionError e) {
+                    r = new ScenarioResult(s.name());
+                    r.errors.add("scenario failed: " + e);
+                    e.printStackTrace();
+                }
+                doc.put("finished", Instant.now().toString());
+                doc.put("machine_after", Processes.machine());
+                doc.put("figures", r.figures);
+                doc.put("targets", r.targets);
+                doc.put("notes", r.notes);
+                doc.put("errors", r.errors);
+                json.writeValue(out.resolve(s.name() + ".json").toFile(), doc);
+                try {
+                    Plots.write(r, out.resolve(s.name() + ".png"));
+                } catch (Exception e) {
+                    r.errors.add("plot: " + e);
+                }
+                for (Map<String, Object> t : r.targets) {
+                    System.out.printf("    %s %s: %s (target %s)%n",
+                            Boolean.TRUE.equals(t.get("met")) ? "met   " : "MISSED",
+                            t.get("figure"), t.get("measured"), t.get("target"));
+                }
+                r.notes.forEach(n -> System.out.println("    note: " + n));
+                r.errors.forEach(e -> System.out.println("    ERROR: " + e));
+                failed |= !r.errors.isEmpty();
+                Map<String, Object> line = new LinkedHashMap<>();
+                line.put("scenario", s.name());
+                line.put("targets", r.targets);
+                line.put("errors", r.errors.size());
+                line.put("load_before", ((Map<?, ?>) doc.get("machine_before")).get("loadavg"));
+                summary.add(line);
+            }
+        }
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("run", runId);
+        doc.put("smoke", smoke);
+        doc.put("machine", Processes.machine());
+        doc.put("scenarios", summary);
+        json.writeValue(out.resolve("summary.json").toFile(), doc);
+        System.out.println("results in " + out);
+        return failed ? 1 : 0;
+    }
+}

@@ -1,0 +1,141 @@
+package dev.cairn.bench.scenario;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+import io.grpc.Channel;
+
+import dev.cairn.bench.support.Grpc;
+import dev.cairn.bench.support.Processes;
+import dev.cairn.proto.consent.v1.ConsentServiceGrpc;
+import dev.cairn.proto.consent.v1.DecideRequest;
+import dev.cairn.proto.consent.v1.DecisionQuery;
+import dev.cairn.proto.identity.v1.IdentityServiceGrpc;
+import dev.cairn.proto.identity.v1.ResolveRequest;
+import dev.cairn.proto.ingest.v1.IngestBatchRequest;
+import dev.cairn.proto.ingest.v1.IngestServiceGrpc;
+import dev.cairn.proto.segments.v1.IsMemberRequest;
+import dev.cairn.proto.segments.v1.MembershipQuery;
+import dev.cairn.proto.segments.v1.ProfileRef;
+import dev.cairn.proto.segments.v1.SegmentsServiceGrpc;
+
+/**
+ * Start time and RSS of each service with the infrastructure up. The service ./cairn up started is stopped
+ * and started again with exactly its command line, environment and working directory (read from /proc), its
+ * pid written back to .cairn/run so ./cairn down still stops it. Measured: launch to the first answered RPC
+ * (an authorized call the service really answers), launch to readiness, RSS at the first answer, and the
+ * peak RSS of the process that had served the earlier scenarios. Run last: it restarts the services.
+ */
+public final class ServiceStartup implements Scenario {
+
+    @Override
+    public String name() {
+        return "service-startup";
+    }
+
+    @Override
+    public ScenarioResult run(BenchContext ctx, Params p) throws Exception {
+        ScenarioResult r = new ScenarioResult(name());
+        r.figures.put("bare_quarkus_server", ctx.bareServer());
+        double bareStart = ((Number) ctx.bareServer().get("start_to_first_call_ms")).doubleValue();
+        double bareRss = ((Number) ctx.bareServer().getOrDefault("rss_mib", Double.NaN)).doubleValue();
+        r.throughput.put("bare Quarkus server start (ms)", bareStart);
+        r.throughputUnit = "milliseconds from launch to the first answered call";
+        for (String service : p.string("services").split(",")) {
+            service = service.trim();
+            Map<String, Object> f = restart(ctx, service, p.duration("give_up_after"));
+            r.figures.put(service, f);
+            double start = ((Number) f.get("start_to_first_call_ms")).doubleValue();
+            double rss = ((Number) f.getOrDefault("rss_mib", Double.NaN)).doubleValue();
+            r.throughput.put(service + " start (ms)", start);
+            r.target(service + " start to first answered call (ms)", "<= 2000 ms", start, 2000, false);
+            r.target(service + " RSS at first answer (MiB)", "<= 200 MB", rss, 200 * 1e6 / (1 << 20), false);
+            r.figures.put(service + "_start_ratio_to_bare", RequestResponse.round(start / bareStart));
+            r.figures.put(service + "_rss_ratio_to_bare", RequestResponse.round(rss / bareRss));
+        }
+        return r;
+    }
+
+    static Map<String, Object> restart(BenchContext ctx, String service, Duration giveUp) throws Exception {
+        Path pidFile = ctx.cairnHome.resolve("run/" + service + ".pid");
+        long pid = Long.parseLong(Files.readString(pidFile).trim());
+        ProcessHandle old = ProcessHandle.of(pid)
+                .orElseThrow(() -> new IllegalStateException(service + " (pid " + pid + ") is not running"));
+        List<String> command = Processes.commandLine(pid);
+        Map<String, String> env = Processes.environment(pid);
+        Path cwd = Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "cwd"));
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("before_restart", Processes.memoryMiB(pid));
+        old.destroy();
+        old.onExit().get(30, TimeUnit.SECONDS);
+
+        ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(ctx.cairnHome.resolve("logs/" + service + ".log")
+                        .toFile()));
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        long launched = System.nanoTime();
+        Process proc = pb.start();
+        Files.writeString(pidFile, proc.pid() + "\n");
+        Grpc.Pool pool = new Grpc.Pool("127.0.0.1", ctx.port(service), 1, ctx.token("cairn-admin"));
+        try {
+            long answered = BenchContext.firstAnswer(probe(service, pool.next(), ctx.runId), giveUp, proc);
+            f.put("start_to_first_call_ms", Math.round((answered - launched) / 1e6));
+            f.putAll(Processes.memoryMiB(proc.pid()));
+            int management = ctx.port(service) + 1000;
+            HttpClient http = HttpClient.newHttpClient();
+            long ready = BenchContext.firstAnswer(() -> http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + management + "/q/health/ready")).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200, giveUp, proc);
+            f.put("start_to_ready_ms", Math.round((ready - launched) / 1e6));
+            f.put("rss_when_ready_mib", Processes.memoryMiB(proc.pid()).get("rss_mib"));
+            f.put("jvm_flags", command.stream().filter(a -> a.startsWith("-X")).toList());
+        } finally {
+            pool.close();
+        }
+        return f;
+    }
+
+    /** A call the service answers only when it can do its work (authorized, its stores reachable). */
+    static Callable<Boolean> probe(String service, Channel ch, String runId) {
+        return switch (service) {
+            case "identity" -> () -> IdentityServiceGrpc.newBlockingStub(ch).withDeadlineAfter(2, TimeUnit.SECONDS)
+                    .resolve(ResolveRequest.newBuilder().setIdentifier(RpcScenarios.userId("bench-seed-0"))
+                            .build()) != null;
+            case "consent" -> () -> ConsentServiceGrpc.newBlockingStub(ch).withDeadlineAfter(2, TimeUnit.SECONDS)
+                    .decide(DecideRequest.newBuilder().addQueries(DecisionQuery.newBuilder()
+                            .setSubject(RpcScenarios.userId("bench-seed-0")).setPurpose("analytics")).build())
+                    .getDecisionsCount() == 1;
+            case "segments" -> () -> SegmentsServiceGrpc.newBlockingStub(ch).withDeadlineAfter(2, TimeUnit.SECONDS)
+                    .isMember(IsMemberRequest.newBuilder().addQueries(MembershipQuery.newBuilder()
+                            .setProfile(ProfileRef.newBuilder().setIdentifier(RpcScenarios.userId("bench-seed-0")))
+                            .setSegmentId("active_last_7_days")).build())
+                    .getAnswersCount() == 1;
+            case "ingest" -> new Callable<>() {
+                private int attempt;
+
+                @Override
+                public Boolean call() {
+                    return IngestServiceGrpc.newBlockingStub(ch).withDeadlineAfter(2, TimeUnit.SECONDS)
+                            .ingestBatch(IngestBatchRequest.newBuilder().setSourceId("backend")
+                                    .addEvents(Events.productViewed("bench-start-" + runId + "-" + attempt++,
+                                            "bench-seed-0", 300))
+                                    .build())
+                            .getResults(0).getOutcomeValue() == 1;
+                }
+            };
+            default -> throw new IllegalArgumentException("unknown service " + service);
+        };
+    }
+
+}
