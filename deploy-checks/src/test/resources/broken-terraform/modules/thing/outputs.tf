@@ -1,0 +1,3 @@
+output "bare" {
+  value = null_resource.thing.id
+}

@@ -1,0 +1,7 @@
+variable "untyped" {
+  description = "Has a description but no type."
+}
+
+variable "undescribed" {
+  type = string
+}

@@ -1,0 +1,4 @@
+# Broken on purpose: an unclosed block.
+variable "x" {
+  type        = string
+  description = "never closed"
