@@ -154,22 +154,22 @@ resource "random_password" "postgres" {
 
 # One instance; identity and consent each get a database and user (created by the example's bootstrap step).
 resource "aws_db_instance" "cairn" {
-  identifier              = var.name
-  engine                  = "postgres"
-  engine_version          = var.postgres_version
-  instance_class          = var.postgres_instance_class
-  allocated_storage       = var.postgres_storage_gb
-  max_allocated_storage   = var.postgres_storage_gb * 4
-  storage_encrypted       = true
-  multi_az                = true
-  db_name                 = "cairn"
-  username                = "cairn_admin"
-  password                = random_password.postgres.result
-  db_subnet_group_name    = aws_db_subnet_group.cairn.name
-  vpc_security_group_ids  = [aws_security_group.data.id]
-  backup_retention_period = 7
-  deletion_protection     = true
-  skip_final_snapshot     = false
+  identifier                = var.name
+  engine                    = "postgres"
+  engine_version            = var.postgres_version
+  instance_class            = var.postgres_instance_class
+  allocated_storage         = var.postgres_storage_gb
+  max_allocated_storage     = var.postgres_storage_gb * 4
+  storage_encrypted         = true
+  multi_az                  = true
+  db_name                   = "cairn"
+  username                  = "cairn_admin"
+  password                  = random_password.postgres.result
+  db_subnet_group_name      = aws_db_subnet_group.cairn.name
+  vpc_security_group_ids    = [aws_security_group.data.id]
+  backup_retention_period   = 7
+  deletion_protection       = true
+  skip_final_snapshot       = false
   final_snapshot_identifier = "${var.name}-final"
-  tags                    = local.tags
+  tags                      = local.tags
 }
