@@ -54,13 +54,15 @@ public final class Events {
     }
 
     /**
-     * A track event with Product Viewed's properties under the given name. Segments' definitions name events
+     * A track event with Product Viewed's properties under the given name, from a logged-in user with an
+     * anonymous id of their own (so that ingest also writes the identifier links of the event, as it does for
+     * real SDK traffic: an event with a single identifier has nothing to link). Segments' definitions name events
      * in snake case (active_last_7_days counts "product_viewed"), which the tracking plan does not list: the
      * backend source lets such events through with an UNPLANNED_EVENT violation attached.
      */
     public static EventInput track(String name, String messageId, String userId, int size) {
         EventInput.Builder e = EventInput.newBuilder().setMessageId(messageId).setType(EventType.EVENT_TYPE_TRACK)
-                .setEvent(name).setUserId(userId).setTimestamp(now())
+                .setEvent(name).setUserId(userId).setAnonymousId("anon-" + userId).setTimestamp(now())
                 .setProperties(map("sku", "SKU-" + (messageId.hashCode() & 0xffff), "category", "bench", "price",
                         19.5));
         int missing = size - e.build().getSerializedSize() - 12;

@@ -51,7 +51,11 @@ public final class IngestScenarios {
             String source = p.string("source");
             Grpc.Pool pool = ctx.pool("ingest", p.integer("connections"));
             String prefix = "bench-" + ctx.runId + "-grpc-";
-            AsyncCall call = seq -> {
+            // Every phase numbers its requests from 0: message ids come from one counter, or they would repeat
+            // and be answered DUPLICATE.
+            java.util.concurrent.atomic.AtomicLong ids = new java.util.concurrent.atomic.AtomicLong();
+            AsyncCall call = any -> {
+                long seq = ids.getAndIncrement();
                 IngestBatchRequest.Builder req = IngestBatchRequest.newBuilder().setSourceId(source)
                         .setSentAt(Events.now());
                 for (int i = 0; i < batch; i++) {
@@ -84,13 +88,16 @@ public final class IngestScenarios {
             ObjectMapper json = new ObjectMapper();
             String padding = "x".repeat(Math.max(0, size - 300));
             String prefix = "bench-" + ctx.runId + "-http-";
-            AsyncCall call = seq -> {
+            java.util.concurrent.atomic.AtomicLong ids = new java.util.concurrent.atomic.AtomicLong();
+            AsyncCall call = any -> {
+                long seq = ids.getAndIncrement();
                 ObjectNode body = json.createObjectNode();
                 ArrayNode items = body.putArray("batch");
                 for (int i = 0; i < batch; i++) {
                     ObjectNode e = items.addObject();
                     e.put("type", "track").put("event", "Product Viewed").put("messageId", prefix + seq + "-" + i)
                             .put("userId", "bench-user-" + (seq * batch + i) % 5000)
+                            .put("anonymousId", "anon-bench-user-" + (seq * batch + i) % 5000)
                             .put("timestamp", java.time.Instant.now().toString());
                     e.putObject("properties").put("sku", "SKU-" + i).put("category", "bench").put("price", 19.5)
                             .put("note", padding);
