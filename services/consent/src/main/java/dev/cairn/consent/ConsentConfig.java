@@ -1,7 +1,6 @@
 package dev.cairn.consent;
 
 import java.time.Duration;
-import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -16,14 +15,19 @@ public interface ConsentConfig {
      */
     String suppressionKey();
 
-    /**
-     * Bearer token consent presents to identity (EraseSubject, BatchResolve) and segments (EraseProfiles,
-     * ListMemberships, GetTraits). Unset: calls go without one and those services refuse them, so the erasure
-     * steps report FAILED. (A client-credentials flow would replace this; see README.)
-     */
-    Optional<String> serviceToken();
-
     /** Deadline of each call to identity or segments during erasure and export. Default 10 s. */
     @WithDefault("10s")
     Duration callTimeout();
+
+    /**
+     * An erasure request still PENDING this long after an instance took it on is taken as interrupted (the
+     * instance stopped mid-way) and resumed; FAILED ones are retried after the same delay. Longer than a run
+     * takes: five steps of at most three attempts of {@link #callTimeout()} each. Default 10 min.
+     */
+    @WithDefault("10m")
+    Duration erasureResumeAfter();
+
+    /** How often to look for erasure requests to resume, and to refresh the pending-erasure gauges. Default 1 min. */
+    @WithDefault("1m")
+    Duration erasureSweepInterval();
 }

@@ -10,6 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -17,6 +20,9 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,7 +31,10 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.vertx.VertxContextSupport;
 
+import dev.cairn.consent.service.ErasureCoordinator;
+import dev.cairn.consent.service.ErasureSweeper;
 import dev.cairn.platform.consent.SubjectKeys;
 import dev.cairn.proto.consent.v1.ConsentServiceGrpc.ConsentServiceBlockingStub;
 import dev.cairn.proto.consent.v1.DecideRequest;
@@ -132,6 +141,66 @@ class ErasureTest {
         ErasureRequested notice = ErasureRequested.parseFrom(notices.get(0).value());
         assertTrue(notice.getIdentifiersList().containsAll(List.of(user, anon)));
         assertEquals(List.of(profile), notice.getProfileIdsList());
+    }
+
+    @Inject
+    ErasureCoordinator coordinator;
+
+    @Inject
+    ErasureSweeper sweeper;
+
+    @ConfigProperty(name = "quarkus.datasource.jdbc.url")
+    String jdbcUrl;
+
+    @ConfigProperty(name = "quarkus.datasource.username")
+    String dbUser;
+
+    @ConfigProperty(name = "quarkus.datasource.password")
+    String dbPassword;
+
+    @Test
+    void an_erasure_interrupted_midway_is_resumed_from_where_it_stopped_and_a_failed_one_is_retried()
+            throws Throwable {
+        Identifier user = id("user_id", "r-" + UUID.randomUUID());
+        String requestId = stub.requestErasure(RequestErasureRequest.newBuilder().setSubject(user)
+                .setReason("ticket GDPR-99").build()).getRequestId();
+        awaitTrue(() -> get(requestId).getStatus() != ErasureStepStatus.ERASURE_STEP_STATUS_PENDING);
+
+        // As if the instance had stopped right after the suppression step, an hour ago: the last two steps never
+        // ran and nothing finished the request.
+        try (Connection db = DriverManager.getConnection(jdbcUrl, dbUser, dbPassword);
+                Statement sql = db.createStatement()) {
+            sql.executeUpdate("update erasure_request set status = 'PENDING', completed_at = null,"
+                    + " claimed_at = now() - interval '1 hour' where id = '" + requestId + "'");
+            sql.executeUpdate("update erasure_step set status = 'PENDING', attempts = 0, detail = ''"
+                    + " where request_id = '" + requestId + "' and kind in ('TOPIC_TOMBSTONES', 'SINK_NOTICE')");
+        }
+        assertEquals(ErasureStepStatus.ERASURE_STEP_STATUS_PENDING, get(requestId).getStatus());
+        ErasureCoordinator.PendingErasures pending = VertxContextSupport
+                .subscribeAndAwait(() -> sweeper.refreshGauges());
+        assertTrue(pending.count() >= 1 && pending.oldestRequestedAt().isPresent(), pending.toString());
+
+        // A sweep whose staleness bound is now takes it on (the timer would, once the claim is 10 min old).
+        List<UUID> resumed = VertxContextSupport.subscribeAndAwait(() -> coordinator.resumeStale(Instant.now()));
+        assertTrue(resumed.contains(UUID.fromString(requestId)), resumed.toString());
+        assertEquals(List.of(), VertxContextSupport.subscribeAndAwait(() -> coordinator.resumeStale(
+                Instant.now().minusSeconds(60))), "a request just taken on is not taken on again");
+
+        awaitTrue(() -> get(requestId).getStatus() != ErasureStepStatus.ERASURE_STEP_STATUS_PENDING);
+        Map<ErasureStepKind, ErasureStep> steps = get(requestId).getStepsList().stream()
+                .collect(Collectors.toMap(ErasureStep::getKind, s -> s));
+        for (ErasureStepKind kind : List.of(ErasureStepKind.ERASURE_STEP_KIND_TOPIC_TOMBSTONES,
+                ErasureStepKind.ERASURE_STEP_KIND_SINK_NOTICE)) {
+            assertEquals(ErasureStepStatus.ERASURE_STEP_STATUS_DONE, steps.get(kind).getStatus(), kind.toString());
+            assertEquals(1, steps.get(kind).getAttempts(), "the steps that never ran ran once: " + kind);
+        }
+        assertEquals(1, steps.get(ErasureStepKind.ERASURE_STEP_KIND_INGEST_SUPPRESSION).getAttempts(),
+                "a DONE step is not repeated");
+        ErasureStep identity = steps.get(ErasureStepKind.ERASURE_STEP_KIND_IDENTITY);
+        assertEquals(ErasureStepStatus.ERASURE_STEP_STATUS_FAILED, identity.getStatus());
+        assertEquals(6, identity.getAttempts(), "the failed step was retried (3 more attempts)");
+        assertEquals(ErasureStepStatus.ERASURE_STEP_STATUS_FAILED, get(requestId).getStatus(),
+                "still FAILED while identity is unreachable: it stays in the sweep's hands, visibly");
     }
 
     @Test

@@ -5,9 +5,12 @@ import static dev.cairn.consent.ConsentRecordingTest.id;
 import static dev.cairn.consent.ConsentRecordingTest.rec;
 import static dev.cairn.consent.ConsentRecordingTest.ts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 
@@ -69,9 +72,17 @@ class ErasureWithLiveDependenciesTest {
             assertEquals(requestId, LiveDependencies.ERASED_SUBJECTS.get(0).getErasureRequestId());
             assertEquals(List.of(LiveDependencies.PROFILE),
                     LiveDependencies.ERASED_PROFILES.get(0).getProfileIdsList());
-            assertTrue(LiveDependencies.AUTHORIZATION.stream()
-                    .allMatch(a -> a.equals("Bearer " + LiveDependencies.SERVICE_TOKEN)),
-                    "consent presents its service token to identity and segments");
+            assertFalse(LiveDependencies.AUTHORIZATION.isEmpty());
+            for (String authorization : LiveDependencies.AUTHORIZATION) {
+                assertTrue(authorization.startsWith("Bearer "), "every call carries a bearer token: " + authorization);
+                String claims = new String(Base64.getUrlDecoder().decode(authorization.split("\\.")[1]),
+                        StandardCharsets.UTF_8);
+                assertTrue(claims.contains("\"azp\":\"cairn-consent\""),
+                        "issued by Keycloak to consent's own client: " + claims);
+                assertTrue(claims.contains("identity.erase") && claims.contains("segments.erase"), claims);
+            }
+            assertEquals(1, LiveDependencies.AUTHORIZATION.stream().distinct().count(),
+                    "one token, fetched once and reused from the cache");
 
             var decision = stub.decide(DecideRequest.newBuilder().addQueries(
                     DecisionQuery.newBuilder().setSubject(user).setPurpose("sms").setJurisdiction("UK")).build())

@@ -31,6 +31,7 @@ import dev.cairn.proto.segments.v1.ListMembershipsRequest;
 import dev.cairn.proto.segments.v1.ListMembershipsResponse;
 import dev.cairn.proto.segments.v1.Membership;
 import dev.cairn.proto.segments.v1.SegmentsServiceGrpc;
+import dev.cairn.testsupport.KeycloakClientCredentials;
 
 /**
  * A test profile in which identity and segments answer: a stand-in gRPC server (this module cannot start the
@@ -39,7 +40,6 @@ import dev.cairn.proto.segments.v1.SegmentsServiceGrpc;
  */
 public class LiveDependencies implements QuarkusTestProfile {
 
-    static final String SERVICE_TOKEN = "consent-service-token";
     static final String PROFILE = "p-live";
     static final List<String> AUTHORIZATION = new CopyOnWriteArrayList<>();
     static final List<EraseSubjectRequest> ERASED_SUBJECTS = new CopyOnWriteArrayList<>();
@@ -50,8 +50,13 @@ public class LiveDependencies implements QuarkusTestProfile {
     public Map<String, String> getConfigOverrides() {
         int port = start();
         return Map.of("quarkus.grpc.clients.identity.test-port", Integer.toString(port),
-                "quarkus.grpc.clients.segments.test-port", Integer.toString(port),
-                "cairn.consent.service-token", SERVICE_TOKEN);
+                "quarkus.grpc.clients.segments.test-port", Integer.toString(port));
+    }
+
+    /** Consent fetches its own client-credentials token from a real Keycloak, as in production. */
+    @Override
+    public List<TestResourceEntry> testResources() {
+        return List.of(new TestResourceEntry(KeycloakClientCredentials.class));
     }
 
     static synchronized int start() {

@@ -3,6 +3,7 @@ package dev.cairn.ingest;
 import static dev.cairn.ingest.IngestFixtures.governed;
 import static dev.cairn.ingest.IngestFixtures.id;
 import static dev.cairn.ingest.IngestFixtures.order;
+import static dev.cairn.ingest.IngestFixtures.read;
 import static dev.cairn.ingest.IngestFixtures.send;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +12,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+
+import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -24,12 +27,16 @@ import com.google.protobuf.Timestamp;
 import io.grpc.ManagedChannel;
 import io.quarkus.test.junit.QuarkusTest;
 
+import dev.cairn.platform.consent.ConsentStateView;
+import dev.cairn.platform.consent.SubjectKeys;
 import dev.cairn.proto.events.v1.EventType;
 import dev.cairn.proto.events.v1.QuarantinedEvent;
+import dev.cairn.proto.events.v1.SubjectSuppressed;
 import dev.cairn.proto.events.v1.Violation;
 import dev.cairn.proto.events.v1.ViolationType;
 import dev.cairn.proto.ingest.v1.EventInput;
 import dev.cairn.proto.ingest.v1.EventOutcome;
+import dev.cairn.proto.ingest.v1.EventResult;
 import dev.cairn.proto.ingest.v1.IngestServiceGrpc;
 import dev.cairn.proto.ingest.v1.RedriveQuarantineRequest;
 import dev.cairn.proto.ingest.v1.ReplayRawRequest;
@@ -39,6 +46,9 @@ import dev.cairn.testsupport.TestTokens;
 /** Re-drive and replay keep messageIds, so running them twice never duplicates. */
 @QuarkusTest
 class OperatorJobsTest {
+
+    @Inject
+    ConsentStateView consentView;
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
@@ -123,5 +133,48 @@ class OperatorJobsTest {
             channel.shutdownNow();
         }
         assertEquals(1, governed(e -> e.getMessageId().equals(messageId), 2, Duration.ofSeconds(6)).size());
+    }
+
+    @Test
+    void an_identifier_on_the_suppression_topic_is_dropped_and_a_replay_does_not_bring_it_back() throws Exception {
+        Instant start = Instant.now().minusSeconds(1);
+        String user = id("forgotten");
+        String before = id("before-erasure");
+        assertEquals(EventOutcome.EVENT_OUTCOME_ACCEPTED,
+                send("backend", List.of(order(before, user))).getResults(0).getOutcome());
+        Instant end = Instant.now().plusSeconds(1);
+
+        // What consent's erasure publishes: the keyed hash only, no tombstone on the state topic needed.
+        String key = SubjectKeys.key("user_id", user);
+        String hash = SubjectKeys.suppressionHash(key, "dev-only-suppression-key-change-me");
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>("cairn.privacy.suppression.v1", hash, SubjectSuppressed.newBuilder()
+                    .setIdentifierHash(hash).setRequestId("test").build().toByteArray())).get();
+        }
+        for (int i = 0; i < 100 && !consentView.suppressed(key); i++) {
+            Thread.sleep(100);
+        }
+        assertTrue(consentView.erased(key), "the view read the suppression entry");
+
+        String after = id("after-erasure");
+        EventResult fresh = send("backend", List.of(order(after, user))).getResults(0);
+        assertEquals(EventOutcome.EVENT_OUTCOME_SUPPRESSED_BY_ERASURE, fresh.getOutcome(), fresh.toString());
+
+        ManagedChannel channel = TestChannels.open();
+        try {
+            var replay = operator(channel).replayRaw(ReplayRawRequest.newBuilder().setSourceId("backend")
+                    .setReceived(
+                            TimeRange.newBuilder().setStart(Timestamp.newBuilder().setSeconds(start.getEpochSecond()))
+                                    .setEnd(Timestamp.newBuilder().setSeconds(end.getEpochSecond())))
+                    .build());
+            // Checked before dedup: the old event is not even answered DUPLICATE, so it cannot pass once its
+            // dedup window has passed either.
+            assertTrue(replay.getCounts().getSuppressedByErasure() >= 1, replay.toString());
+        } finally {
+            channel.shutdownNow();
+        }
+        assertTrue(read("cairn.events.raw.v1", x -> x.getMessageId().equals(after), 1, Duration.ofSeconds(3))
+                .isEmpty(), "nothing of the erased subject's new event is kept");
     }
 }

@@ -34,6 +34,7 @@ public final class KeycloakServer implements QuarkusTestResourceLifecycleManager
     private int port;
     private final String adminSecret = UUID.randomUUID().toString();
     private final String productSecret = UUID.randomUUID().toString();
+    private final String consentSecret = UUID.randomUUID().toString();
 
     /** Starts Keycloak once per test JVM. */
     public static synchronized KeycloakServer shared() {
@@ -73,7 +74,7 @@ public final class KeycloakServer implements QuarkusTestResourceLifecycleManager
             Path imports = Files.createDirectories(copy.resolve("data/import"));
             String realm = Files.readString(root.resolve("infra/keycloak/cairn-realm.json"))
                     .replace("@ADMIN_SECRET@", adminSecret).replace("@PRODUCT_SECRET@", productSecret)
-                    .replace("@CONSENT_SECRET@", UUID.randomUUID().toString());
+                    .replace("@CONSENT_SECRET@", consentSecret);
             Files.writeString(imports.resolve("cairn-realm.json"), realm);
             port = Processes.freePort();
             ProcessBuilder builder = new ProcessBuilder(copy.resolve("bin/kc.sh").toString(), "start-dev",
@@ -110,6 +111,11 @@ public final class KeycloakServer implements QuarkusTestResourceLifecycleManager
 
     public String issuer() {
         return "http://127.0.0.1:" + port + "/realms/cairn";
+    }
+
+    /** The secret of the cairn-consent client, which consent authenticates to identity and segments with. */
+    public String consentClientSecret() {
+        return consentSecret;
     }
 
     /** A client-credentials access token for cairn-admin (every role) or cairn-product (read roles). */

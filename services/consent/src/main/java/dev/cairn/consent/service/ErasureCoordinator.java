@@ -16,11 +16,12 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
-import io.grpc.CallCredentials;
 import io.grpc.Status;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
+import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
@@ -93,6 +94,12 @@ public class ErasureCoordinator {
     ConsentConfig config;
 
     @Inject
+    ServiceCredentials credentials;
+
+    @Inject
+    io.vertx.core.Vertx vertx;
+
+    @Inject
     MeterRegistry metrics;
 
     @GrpcClient("identity")
@@ -133,6 +140,8 @@ public class ErasureCoordinator {
                     r.reason = request.getReason();
                     r.requestedBy = actor;
                     r.requestedAt = Instant.now();
+                    r.claimedAt = r.requestedAt;
+                    r.pendingSubject = key;
                     r.status = "PENDING";
                     return r.persist().chain(() -> Multi.createFrom().range(0, STEPS.size()).onItem()
                             .transformToUniAndConcatenate(i -> step(r.id, STEPS.get(i), i).persist()).collect().last())
@@ -190,6 +199,51 @@ public class ErasureCoordinator {
         }));
     }
 
+    /**
+     * Takes on every request that is not DONE and whose claim is older than {@code staleBefore}: PENDING ones
+     * were interrupted (the instance that ran them stopped), FAILED ones are retried. Each is claimed with a
+     * conditional update first, so two instances sweeping at once never run the same request twice. Returns
+     * the ids taken on; their runs continue in the background.
+     */
+    public Uni<List<UUID>> resumeStale(Instant staleBefore) {
+        return Panache.withSession(() -> ErasureRequestEntity.<ErasureRequestEntity>list(
+                "status <> 'DONE' and pendingSubject is not null and claimedAt < ?1", staleBefore))
+                .flatMap(candidates -> Multi.createFrom().iterable(candidates).onItem()
+                        .transformToUniAndConcatenate(r -> {
+                            Instant now = Instant.now();
+                            return Panache.withTransaction(() -> ErasureRequestEntity.update(
+                                    "claimedAt = ?1 where id = ?2 and claimedAt = ?3", now, r.id, r.claimedAt))
+                                    .map(claimed -> claimed == 1 ? r : null);
+                        }).filter(r -> r != null).collect().asList())
+                .invoke(claimed -> claimed.forEach(r -> {
+                    LOG.infof("resuming erasure %s (%s since %s)", r.id, r.status, r.claimedAt);
+                    metrics.counter("cairn.consent.erasures", "state", "resumed").increment();
+                    // Each run on its own duplicated context: a reactive session belongs to one context, and the
+                    // runs go on concurrently.
+                    io.vertx.core.Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
+                    VertxContextSafetyToggle.setContextSafe(context, true);
+                    context.runOnContext(v -> run(r, normalized(r.pendingSubject), "system:erasure-resume")
+                            .subscribe().with(done -> LOG.infof("erasure %s finished after resuming", r.id),
+                                    failure -> LOG.errorf(failure, "resumed erasure %s stopped", r.id)));
+                }))
+                .map(claimed -> claimed.stream().map(r -> r.id).toList());
+    }
+
+    /** Requests not DONE: how many, and when the oldest was made (empty if none). */
+    public Uni<PendingErasures> pending() {
+        return Panache.withSession(() -> ErasureRequestEntity.count("status <> 'DONE'")
+                .flatMap(count -> ErasureRequestEntity.<ErasureRequestEntity>find(
+                        "status <> 'DONE' order by requestedAt").firstResult()
+                        .map(oldest -> new PendingErasures(count,
+                                oldest == null
+                                        ? java.util.Optional.empty()
+                                        : java.util.Optional.of(oldest.requestedAt)))));
+    }
+
+    /** See {@link #pending()}. */
+    public record PendingErasures(long count, java.util.Optional<Instant> oldestRequestedAt) {
+    }
+
     Uni<Void> run(ErasureRequestEntity request, Identifier named, String actor) {
         Subject subject = new Subject();
         String namedKey = SubjectKeys.key(named.getNamespace(), named.getValue());
@@ -216,7 +270,7 @@ public class ErasureCoordinator {
     }
 
     private Uni<String> eraseInIdentity(UUID requestId, Subject subject) {
-        var call = withAuth(identity).eraseSubject(EraseSubjectRequest.newBuilder()
+        var call = credentials.attach(identity).eraseSubject(EraseSubjectRequest.newBuilder()
                 .setErasureRequestId(requestId.toString()).addAllIdentifiers(subject.identifiers.values()).build());
         return OnContext.resume(call).map(r -> {
             r.getIdentifiersList().forEach(i -> subject.identifiers.putIfAbsent(
@@ -236,7 +290,7 @@ public class ErasureCoordinator {
             }
             return Uni.createFrom().item("identity knows no profile of the subject: nothing to erase");
         }
-        var call = withAuth(segments).eraseProfiles(EraseProfilesRequest.newBuilder()
+        var call = credentials.attach(segments).eraseProfiles(EraseProfilesRequest.newBuilder()
                 .setErasureRequestId(requestId.toString()).addAllProfileIds(subject.profileIds).build());
         return OnContext.resume(call).map(r -> r.getProfilesErased() + " profiles erased, " + r.getMembershipsRemoved()
                 + " memberships removed");
@@ -248,7 +302,9 @@ public class ErasureCoordinator {
             String hash = audit.subjectHash(key);
             return publisher.publish(SUPPRESSION_TOPIC, hash, SubjectSuppressed.newBuilder().setIdentifierHash(hash)
                     .setRequestId(requestId.toString()).setSuppressedAt(StateDerivation.timestamp(now)).build()
-                    .toByteArray());
+                    .toByteArray())
+                    // Read-your-writes: Decide answers ERASED at once, before the view reads the record back.
+                    .invoke(() -> view.suppress(hash, true));
         }).collect().asList().map(l -> l.size() + " identifiers suppressed (keyed hashes)");
     }
 
@@ -275,7 +331,17 @@ public class ErasureCoordinator {
     /** Runs a step with retries of transient failures and records its outcome. Never fails itself. */
     private Uni<Void> attempt(UUID requestId, ErasureStepKind kind, String subjectKey, String actor,
             Supplier<Uni<String>> action) {
-        int[] attempts = {0};
+        // A resumed request repeats only what is not DONE (every step is idempotent, so a repeat is safe too).
+        return Panache.withSession(() -> ErasureStepEntity
+                .<ErasureStepEntity>find("requestId = ?1 and kind = ?2", requestId, shortName(kind)).firstResult())
+                .flatMap(step -> step != null && "DONE".equals(step.status)
+                        ? Uni.createFrom().voidItem()
+                        : runStep(requestId, kind, subjectKey, actor, action, step == null ? 0 : step.attempts));
+    }
+
+    private Uni<Void> runStep(UUID requestId, ErasureStepKind kind, String subjectKey, String actor,
+            Supplier<Uni<String>> action, int earlierAttempts) {
+        int[] attempts = {earlierAttempts};
         return Uni.createFrom().deferred(() -> {
             attempts[0]++;
             return action.get();
@@ -305,6 +371,9 @@ public class ErasureCoordinator {
                     boolean done = steps.stream().allMatch(s -> s.status.equals("DONE"));
                     r.status = failed ? "FAILED" : done ? "DONE" : "PENDING";
                     r.completedAt = failed || done ? Instant.now() : null;
+                    if (done) {
+                        r.pendingSubject = null; // nothing left to resume: the identifier goes
+                    }
                     metrics.counter("cairn.consent.erasures", "state", r.status.toLowerCase()).increment();
                     if (r.completedAt != null) {
                         metrics.timer("cairn.consent.erasure.duration", "state", r.status.toLowerCase())
@@ -313,24 +382,6 @@ public class ErasureCoordinator {
                     return audit.record(actor, "privacy.erasure.finished", subjectKey,
                             "request " + requestId + " " + r.status);
                 })));
-    }
-
-    private <S extends io.grpc.stub.AbstractStub<S>> S withAuth(S stub) {
-        S s = stub.withDeadlineAfter(config.callTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        return config.serviceToken().map(t -> s.withCallCredentials(bearer(t))).orElse(s);
-    }
-
-    static CallCredentials bearer(String token) {
-        return new CallCredentials() {
-            @Override
-            public void applyRequestMetadata(RequestInfo info, java.util.concurrent.Executor executor,
-                    MetadataApplier applier) {
-                io.grpc.Metadata headers = new io.grpc.Metadata();
-                headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER),
-                        "Bearer " + token);
-                applier.apply(headers);
-            }
-        };
     }
 
     static boolean transient_(Throwable e) {

@@ -12,7 +12,6 @@ import io.quarkus.grpc.GrpcClient;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 
-import dev.cairn.consent.ConsentConfig;
 import dev.cairn.consent.store.ProfileDirectory;
 import dev.cairn.platform.consent.SubjectKeys;
 import dev.cairn.platform.grpc.DependencyUnavailableException;
@@ -47,7 +46,7 @@ public class SubjectExport {
     PrivacyAudit audit;
 
     @Inject
-    ConsentConfig config;
+    ServiceCredentials credentials;
 
     @GrpcClient("identity")
     MutinyIdentityServiceGrpc.MutinyIdentityServiceStub identity;
@@ -66,8 +65,9 @@ public class SubjectExport {
         ExportSubjectResponse.Builder out = ExportSubjectResponse.newBuilder();
         Map<String, Identifier> identifiers = new LinkedHashMap<>();
         return Panache.withTransaction(() -> audit.record(actor, "privacy.export", key, "export requested"))
-                .chain(() -> OnContext.resume(auth(identity).resolve(ResolveRequest.newBuilder().setIdentifier(subject)
-                        .build()))
+                .chain(() -> OnContext
+                        .resume(credentials.attach(identity).resolve(ResolveRequest.newBuilder().setIdentifier(subject)
+                                .build()))
                         .onFailure().transform(e -> new DependencyUnavailableException("identity",
                                 "identity could not resolve the subject: " + ErasureCoordinator.describe(e), e)))
                 .invoke(resolved -> {
@@ -89,18 +89,15 @@ public class SubjectExport {
     private Uni<Void> fromSegments(ExportSubjectResponse.Builder out) {
         ProfileRef ref = ProfileRef.newBuilder().setProfileId(out.getProfileId()).build();
         return OnContext
-                .resume(auth(segments).listMemberships(ListMembershipsRequest.newBuilder().setProfile(ref).build()))
+                .resume(credentials.attach(segments)
+                        .listMemberships(ListMembershipsRequest.newBuilder().setProfile(ref).build()))
                 .invoke(m -> out.addAllMemberships(m.getMembershipsList()))
                 .chain(() -> OnContext
-                        .resume(auth(segments).getTraits(GetTraitsRequest.newBuilder().setProfile(ref).build())))
+                        .resume(credentials.attach(segments)
+                                .getTraits(GetTraitsRequest.newBuilder().setProfile(ref).build())))
                 .invoke(t -> out.setTraits(t.getTraits()))
                 .onFailure().transform(e -> new DependencyUnavailableException("segments",
                         "segments could not export the profile: " + ErasureCoordinator.describe(e), e))
                 .replaceWithVoid();
-    }
-
-    private <S extends io.grpc.stub.AbstractStub<S>> S auth(S stub) {
-        S s = stub.withDeadlineAfter(config.callTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        return config.serviceToken().map(t -> s.withCallCredentials(ErasureCoordinator.bearer(t))).orElse(s);
     }
 }

@@ -10,7 +10,7 @@ import jakarta.persistence.Table;
 
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 
-/** A tracked erasure request. The subject appears only as a keyed hash. */
+/** A tracked erasure request. The subject appears as a keyed hash, and in clear only until it is DONE. */
 @Entity
 @Table(name = "erasure_request")
 public class ErasureRequestEntity extends PanacheEntityBase {
@@ -30,4 +30,13 @@ public class ErasureRequestEntity extends PanacheEntityBase {
     public Instant completedAt;
     /** PENDING, DONE or FAILED. */
     public String status;
+    /**
+     * The identifier the request names ({@code namespace:value}), kept only while the request is not DONE so
+     * that an interrupted or failed request can be resumed; cleared when it is DONE.
+     */
+    @Column(name = "pending_subject")
+    public String pendingSubject;
+    /** When an instance last took the request on; another resumes it only once this is stale. */
+    @Column(name = "claimed_at")
+    public Instant claimedAt;
 }

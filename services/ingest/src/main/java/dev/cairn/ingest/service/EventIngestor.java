@@ -224,6 +224,13 @@ public final class EventIngestor {
             quarantine(item, source, receivedAt, envelope, request.transport());
             return;
         }
+        if (gate.erased(Identifiers.of(e))) {
+            // Before the contract check: nothing of an erased subject is kept, not even raw or in quarantine, so
+            // neither a replay nor a re-drive can bring them back. Counted, answered, never silent.
+            item.outcome = EventOutcome.EVENT_OUTCOME_SUPPRESSED_BY_ERASURE;
+            item.reason = "the subject was erased; its events are no longer accepted";
+            return;
+        }
         List<Violation> contract = new ArrayList<>(plan.check(e, requestedVersion(e)));
         contract.addAll(EnvelopeCheck.timing(eventTime(e, request, receivedAt), receivedAt, config.futureTolerance()));
         contract.forEach(v -> metrics.violation(source.id(), v.getType()));
@@ -275,13 +282,6 @@ public final class EventIngestor {
         }
         consentSignal(e, item.messageId, source, identifiers, eventTime, request.globalPrivacyControl())
                 .ifPresent(s -> records.add(new TransactionalPublisher.Record(SIGNALS_TOPIC, key, s.toByteArray())));
-        if (gate.erased(identifiers)) {
-            item.outcome = EventOutcome.EVENT_OUTCOME_SUPPRESSED_BY_ERASURE;
-            item.reason = "the subject was erased; its events are no longer forwarded";
-            // Nothing of an erased subject is kept, not even raw: a replay must not bring them back.
-            item.records = List.of();
-            return;
-        }
         String fallbackJurisdiction = jurisdiction(e).orElse(source.defaultJurisdiction());
         List<ConsentDecisionTrace> traces = new ArrayList<>();
         List<String> suppressed = new ArrayList<>();

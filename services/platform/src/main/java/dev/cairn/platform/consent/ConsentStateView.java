@@ -37,6 +37,12 @@ import org.jboss.logging.Logger;
  * stale value delivered late cannot undo a newer one.
  *
  * <p>
+ * With a {@link Suppression}, the same thread also reads {@code cairn.privacy.suppression.v1}: keyed hashes of
+ * erased identifiers, kept forever. A tombstone on the state topic is compacted away in time, and a replay of
+ * the raw topic would then bring an erased subject back; the suppression entry never goes, so
+ * {@link #erased} stays true for that identifier.
+ *
+ * <p>
  * Thread-safe: reads ({@link #decide}, {@link #state}) are lock-free map lookups.
  */
 public final class ConsentStateView implements AutoCloseable {
@@ -78,8 +84,24 @@ public final class ConsentStateView implements AutoCloseable {
         }
     }
 
+    /**
+     * Where erased identifiers are listed, and the secret their keyed hashes ({@link SubjectKeys#suppressionHash})
+     * are made with: the same secret consent hashes them with.
+     */
+    public record Suppression(String topic, String key) {
+        public Suppression {
+            if (key == null || key.isBlank()) {
+                throw new IllegalArgumentException("the suppression key is empty: set CAIRN_SUPPRESSION_KEY, the "
+                        + "secret consent hashes erased identifiers with");
+            }
+        }
+    }
+
     private final ConsentPolicy policy;
     private final String topic;
+    private final Optional<Suppression> suppression;
+    private final Set<String> suppressedHashes = ConcurrentHashMap.newKeySet();
+    private final ThreadLocal<javax.crypto.Mac> hmac;
     private final Map<String, Object> consumerConfig;
     private final Map<String, SubjectConsent> states = new ConcurrentHashMap<>();
     private final Set<String> erased = ConcurrentHashMap.newKeySet();
@@ -99,8 +121,19 @@ public final class ConsentStateView implements AutoCloseable {
      */
     public ConsentStateView(ConsentPolicy policy, String bootstrapServers, String topic,
             Map<String, Object> extraConsumerConfig) {
+        this(policy, bootstrapServers, topic, Optional.empty(), extraConsumerConfig);
+    }
+
+    /**
+     * @param suppression when present, the view also reads the suppression topic and treats the identifiers it
+     *        lists as erased
+     */
+    public ConsentStateView(ConsentPolicy policy, String bootstrapServers, String topic,
+            Optional<Suppression> suppression, Map<String, Object> extraConsumerConfig) {
         this.policy = policy;
         this.topic = topic;
+        this.suppression = suppression;
+        this.hmac = ThreadLocal.withInitial(() -> suppression.map(ConsentStateView::mac).orElse(null));
         Map<String, Object> cfg = new HashMap<>(extraConsumerConfig);
         cfg.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         cfg.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -111,9 +144,25 @@ public final class ConsentStateView implements AutoCloseable {
 
     /** A view that is never fed from Kafka: for unit tests, which {@link #apply} records by hand. */
     public static ConsentStateView detached(ConsentPolicy policy) {
-        ConsentStateView view = new ConsentStateView(policy, "unused:0", "unused", Map.of());
+        return detached(policy, Optional.empty());
+    }
+
+    /** A detached view that also knows a suppression key, so tests can {@link #suppress} by hand. */
+    public static ConsentStateView detached(ConsentPolicy policy, Optional<Suppression> suppression) {
+        ConsentStateView view = new ConsentStateView(policy, "unused:0", "unused", suppression, Map.of());
         view.caughtUp = true;
         return view;
+    }
+
+    private static javax.crypto.Mac mac(Suppression s) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(s.key().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    "HmacSHA256"));
+            return mac;
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
     }
 
     /** Starts consuming on a daemon thread. */
@@ -155,9 +204,42 @@ public final class ConsentStateView implements AutoCloseable {
         return Optional.ofNullable(states.get(subjectKey));
     }
 
-    /** True if a tombstone for the subject was seen (and no state since). */
+    /**
+     * True if a tombstone for the subject was seen (and no state since), or the suppression topic lists the
+     * identifier.
+     */
     public boolean erased(String subjectKey) {
-        return erased.contains(subjectKey);
+        return erased.contains(subjectKey) || suppressed(subjectKey);
+    }
+
+    /** True if the suppression topic lists the identifier (by its keyed hash). */
+    public boolean suppressed(String subjectKey) {
+        if (suppressedHashes.isEmpty()) {
+            return false; // the common case costs no hashing
+        }
+        javax.crypto.Mac mac = hmac.get();
+        if (mac == null) {
+            return false;
+        }
+        return suppressedHashes.contains(java.util.HexFormat.of()
+                .formatHex(mac.doFinal(subjectKey.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+    }
+
+    /** How many identifiers the suppression topic lists. */
+    public int suppressedCount() {
+        return suppressedHashes.size();
+    }
+
+    /**
+     * Applies one record of the suppression topic: a keyed hash is listed (a value) or unlisted (a tombstone, an
+     * operator's deliberate undo). Public for read-your-writes in consent and for tests.
+     */
+    public void suppress(String identifierHash, boolean listed) {
+        if (listed) {
+            suppressedHashes.add(identifierHash);
+        } else {
+            suppressedHashes.remove(identifierHash);
+        }
     }
 
     /**
@@ -213,7 +295,7 @@ public final class ConsentStateView implements AutoCloseable {
         }
         SubjectConsent.PurposeChoice choice = null;
         for (String key : subjectKeys) {
-            if (erased.contains(key)) {
+            if (erased(key)) {
                 return Decision.of(false, Reason.ERASED, version, asked.orElse(policy.defaultJurisdiction()));
             }
             SubjectConsent state = states.get(key);
@@ -244,23 +326,32 @@ public final class ConsentStateView implements AutoCloseable {
             try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(consumerConfig, new StringDeserializer(),
                     new ByteArrayDeserializer())) {
                 consumer = c;
-                List<TopicPartition> partitions = partitions(c);
-                if (partitions.isEmpty()) {
-                    LOG.warnf("topic %s does not exist yet; the consent view waits for it", topic);
+                List<TopicPartition> partitions = new java.util.ArrayList<>(partitions(c, topic));
+                List<TopicPartition> suppressionPartitions = suppression.isPresent()
+                        ? partitions(c, suppression.get().topic())
+                        : List.of();
+                if (partitions.isEmpty() || (suppression.isPresent() && suppressionPartitions.isEmpty())) {
+                    LOG.warnf("topic %s does not exist yet; the consent view waits for it",
+                            partitions.isEmpty() ? topic : suppression.get().topic());
                     sleep(Duration.ofSeconds(1));
                     continue;
                 }
+                partitions.addAll(suppressionPartitions);
                 c.assign(partitions);
                 c.seekToBeginning(partitions);
                 Map<TopicPartition, Long> target = c.endOffsets(partitions);
                 while (!closed) {
                     for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-                        apply(r.key(), r.value());
+                        if (r.topic().equals(topic)) {
+                            apply(r.key(), r.value());
+                        } else {
+                            suppress(r.key(), r.value() != null);
+                        }
                     }
                     if (!caughtUp && target.entrySet().stream().allMatch(e -> c.position(e.getKey()) >= e.getValue())) {
                         caughtUp = true;
-                        LOG.infof("consent view caught up with %s: %d records, %d subjects", topic, applied.get(),
-                                states.size());
+                        LOG.infof("consent view caught up with %s: %d records, %d subjects, %d suppressed identifiers",
+                                topic, applied.get(), states.size(), suppressedHashes.size());
                     }
                 }
             } catch (WakeupException e) {
@@ -274,7 +365,7 @@ public final class ConsentStateView implements AutoCloseable {
         }
     }
 
-    private List<TopicPartition> partitions(KafkaConsumer<String, byte[]> c) {
+    private static List<TopicPartition> partitions(KafkaConsumer<String, byte[]> c, String topic) {
         List<PartitionInfo> infos = c.partitionsFor(topic, Duration.ofSeconds(10));
         return infos == null
                 ? List.of()

@@ -53,7 +53,11 @@ public class ConsentViewProducer {
 
     private synchronized ConsentStateView started(ConsentPolicy policy) {
         if (view == null) {
-            view = new ConsentStateView(policy, bootstrapServers, config.topic(), Map.of());
+            String key = config.suppressionKey().filter(k -> !k.isBlank())
+                    .orElseThrow(() -> new IllegalStateException("cairn.consent-view.suppression-key is not set: "
+                            + "set CAIRN_SUPPRESSION_KEY to the secret consent hashes erased identifiers with"));
+            view = new ConsentStateView(policy, bootstrapServers, config.topic(),
+                    java.util.Optional.of(new ConsentStateView.Suppression(config.suppressionTopic(), key)), Map.of());
             view.start();
         }
         return view;

@@ -55,6 +55,22 @@ class ConsentStateViewTest {
     }
 
     @Test
+    void an_identifier_listed_on_the_suppression_topic_is_erased_whatever_its_state_says() {
+        ConsentStateView suppressing = ConsentStateView.detached(view.policy(),
+                Optional.of(new ConsentStateView.Suppression("cairn.privacy.suppression.v1", "secret-1")));
+        suppressing.apply("user_id:u9", state("user_id", "u9", 3, choice("analytics", "EU", true, 100, "r9")));
+        assertTrue(suppressing.decide(List.of("user_id:u9"), "analytics", Optional.empty()).allowed());
+
+        suppressing.suppress(SubjectKeys.suppressionHash("user_id:u9", "secret-1"), true);
+        assertTrue(suppressing.erased("user_id:u9"));
+        assertEquals(Reason.ERASED,
+                suppressing.decide(List.of("anonymous_id:a9", "user_id:u9"), "analytics", Optional.empty()).reason());
+        assertFalse(suppressing.erased("user_id:u10"), "only the listed identifier");
+        suppressing.suppress(SubjectKeys.suppressionHash("user_id:u11", "another-secret"), true);
+        assertFalse(suppressing.erased("user_id:u11"), "a hash made with another secret matches nothing");
+    }
+
+    @Test
     void a_stale_state_version_does_not_undo_a_newer_one_and_a_tombstone_erases() {
         view.apply("user_id:u4", state("user_id", "u4", 5, choice("analytics", "EU", false, 300, "new")));
         view.apply("user_id:u4", state("user_id", "u4", 4, choice("analytics", "EU", true, 100, "old")));
