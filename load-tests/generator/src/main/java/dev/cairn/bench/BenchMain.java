@@ -127,6 +127,9 @@ public class BenchMain implements QuarkusApplication {
                 line.put("targets", r.targets);
                 line.put("errors", r.errors.size());
                 line.put("load_before", ((Map<?, ?>) doc.get("machine_before")).get("loadavg"));
+                line.put("load_after", ((Map<?, ?>) doc.get("machine_after")).get("loadavg"));
+                line.put("throughput", r.throughput);
+                line.put("throughput_unit", r.throughputUnit);
                 summary.add(line);
             }
         }
@@ -136,7 +139,45 @@ public class BenchMain implements QuarkusApplication {
         doc.put("machine", Processes.machine());
         doc.put("scenarios", summary);
         json.writeValue(out.resolve("summary.json").toFile(), doc);
+        Files.writeString(out.resolve("summary.md"), markdown(runId, smoke, summary));
         System.out.println("results in " + out);
         return failed ? 1 : 0;
+    }
+
+    /** The run as Markdown tables, to copy into load-tests/README.md (figures are never typed by hand). */
+    static String markdown(String runId, boolean smoke, List<Map<String, Object>> summary) {
+        Map<String, Object> m = Processes.machine();
+        StringBuilder sb = new StringBuilder();
+        sb.append("Run ").append(runId).append(smoke ? " (smoke: figures mean nothing)" : "").append(", ")
+                .append(m.get("cores")).append(" cores, ").append(m.get("memory_gib")).append(" GiB\n\n");
+        sb.append("| scenario | figure | measured | target | met | load (1/5/15 min) before → after |\n");
+        sb.append("|---|---|---|---|---|---|\n");
+        for (Map<String, Object> line : summary) {
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> targets = (List<Map<String, Object>>) line.get("targets");
+            String load = loadOf(line.get("load_before")) + " → " + loadOf(line.get("load_after"));
+            for (Map<String, Object> t : targets) {
+                sb.append("| ").append(line.get("scenario")).append(" | ").append(t.get("figure")).append(" | ")
+                        .append(t.get("measured")).append(" | ").append(t.get("target")).append(" | ")
+                        .append(Boolean.TRUE.equals(t.get("met")) ? "yes" : "**no**").append(" | ").append(load)
+                        .append(" |\n");
+            }
+        }
+        sb.append("\n| scenario | throughput | value | unit |\n|---|---|---|---|\n");
+        for (Map<String, Object> line : summary) {
+            @SuppressWarnings("unchecked")
+            Map<String, Double> tp = (Map<String, Double>) line.get("throughput");
+            for (Map.Entry<String, Double> e : tp.entrySet()) {
+                sb.append("| ").append(line.get("scenario")).append(" | ").append(e.getKey()).append(" | ")
+                        .append(String.format(java.util.Locale.ROOT, "%.1f", e.getValue())).append(" | ")
+                        .append(line.get("throughput_unit")).append(" |\n");
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String loadOf(Object loadavg) {
+        String[] f = String.valueOf(loadavg).split(" ");
+        return f.length >= 3 ? f[0] + " " + f[1] + " " + f[2] : String.valueOf(loadavg);
     }
 }

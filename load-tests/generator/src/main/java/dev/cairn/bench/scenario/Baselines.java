@@ -36,11 +36,14 @@ public final class Baselines implements Scenario {
         Object rss = ctx.bareServer().get("rss_mib");
         r.notes.add("bare Quarkus server: first answered call " + start + " ms after launch, RSS " + rss + " MiB");
 
-        var empty = ctx.emptyPeak(p.integer("concurrency"), p.integer("connections"), p.duration("warmup"),
-                p.duration("duration"));
-        r.check("empty call closed loop", empty);
-        r.figures.put("empty_call_peak", empty.toMap());
-        r.throughput.put("empty call (Quarkus)", empty.requestsPerSecond());
+        r.figures.put("bare_quarkus_server_with_token_check", ctx.bareServer("bare-auth"));
+        for (String variant : RequestResponse.VARIANTS) {
+            var empty = ctx.emptyPeak(variant, p.integer("concurrency"), p.integer("connections"),
+                    p.duration("warmup"), p.duration("duration"));
+            r.check(variant + " empty call closed loop", empty);
+            r.figures.put(RequestResponse.key(variant, "empty_call_peak"), empty.toMap());
+            r.throughput.put(RequestResponse.title(variant) + " (Quarkus)", empty.requestsPerSecond());
+        }
 
         Map<String, Object> grpcJava = grpcBenchmarks(ctx, p);
         r.figures.put("grpc_java_benchmark", grpcJava);

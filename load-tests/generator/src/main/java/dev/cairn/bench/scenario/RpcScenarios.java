@@ -92,7 +92,7 @@ public final class RpcScenarios {
                         return 1;
                     });
             ScenarioResult r = new ScenarioResult(name());
-            RequestResponse.measure(ctx, p, r, "Resolve", call);
+            RequestResponse.measure(ctx, p, r, "Resolve", call, "identity");
             RequestResponse.standardTargets(r, "identity Resolve", true);
             return r;
         }
@@ -121,7 +121,7 @@ public final class RpcScenarios {
                         return 1;
                     });
             ScenarioResult r = new ScenarioResult(name());
-            RequestResponse.measure(ctx, p, r, "Decide", call);
+            RequestResponse.measure(ctx, p, r, "Decide", call, "consent");
             RequestResponse.standardTargets(r, "consent Decide", false);
             return r;
         }
@@ -152,7 +152,7 @@ public final class RpcScenarios {
                         return 1;
                     });
             ScenarioResult r = new ScenarioResult(name());
-            RequestResponse.measure(ctx, p, r, "IsMember", call);
+            RequestResponse.measure(ctx, p, r, "IsMember", call, "segments");
             r.notes.add("no target in the issue for IsMember latency; the ratio to the empty call is reported");
             return r;
         }
