@@ -23,6 +23,7 @@ import dev.cairn.bench.load.ClosedLoop;
 import dev.cairn.bench.load.LoadResult;
 import dev.cairn.bench.load.OpenLoop;
 import dev.cairn.bench.support.Grpc;
+import dev.cairn.bench.support.Profiler;
 import dev.cairn.proto.ingest.v1.IngestBatchRequest;
 import dev.cairn.proto.ingest.v1.IngestServiceGrpc;
 
@@ -135,7 +136,13 @@ public final class IngestScenarios {
         ScenarioResult r = new ScenarioResult(name);
         Duration warmup = p.duration("warmup");
         Duration duration = p.duration("duration");
+        Profiler profiler = Boolean.parseBoolean(p.asMap().getOrDefault("profile", "false"))
+                ? Profiler.start(ctx.servicePid("ingest"), ctx.out.resolve(name + "-ingest.jfr"))
+                : null;
         LoadResult peak = ClosedLoop.run(call, p.integer("concurrency"), warmup, duration);
+        if (profiler != null) {
+            r.figures.put("profile_at_peak", profiler.stop());
+        }
         r.check(label + " closed loop", peak);
         r.figures.put("peak", peak.toMap());
         r.figures.put("durable_events_per_s", RequestResponse.round(peak.unitsPerSecond()));

@@ -14,6 +14,7 @@ import dev.cairn.bench.load.AsyncCall;
 import dev.cairn.bench.load.LoadResult;
 import dev.cairn.bench.load.OpenLoop;
 import dev.cairn.bench.support.Grpc;
+import dev.cairn.bench.support.Profiler;
 import dev.cairn.proto.events.v1.MembershipTransition;
 import dev.cairn.proto.ingest.v1.IngestBatchRequest;
 import dev.cairn.proto.ingest.v1.IngestServiceGrpc;
@@ -92,8 +93,14 @@ public final class SegmentsFreshness implements Scenario {
             return Events.accepted(Grpc.toFuture(IngestServiceGrpc.newFutureStub(ingest.next())
                     .withDeadlineAfter(30, TimeUnit.SECONDS).ingestBatch(req.build())), batch);
         };
+        Profiler profiler = Boolean.parseBoolean(p.asMap().getOrDefault("profile", "false"))
+                ? Profiler.start(ctx.servicePid("segments"), ctx.out.resolve(name() + "-segments.jfr"))
+                : null;
         LoadResult stream = OpenLoop.run(call, (double) eventsPerSecond / batch, p.duration("warmup"),
                 p.duration("duration"), 2_000);
+        if (profiler != null) {
+            r.figures.put("segments_profile_during_stream", profiler.stop());
+        }
         r.check("event stream", stream);
         long deadline = System.nanoTime() + p.duration("drain").toNanos();
         while (seen.size() < probes.size() && System.nanoTime() < deadline) {

@@ -111,6 +111,18 @@ public final class Processes {
         return m;
     }
 
+    /** CPU time (user + system) a process has used, in seconds; pid 0 means this JVM. */
+    public static double cpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", pid == 0 ? "self" : Long.toString(pid), "stat"));
+            // Fields after the command name (which may contain spaces) start at state, the 3rd field.
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime in clock ticks (USER_HZ 100)
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
     /** The 1-minute load average now. */
     public static double load1() {
         try {

@@ -22,10 +22,14 @@ public final class Profiler {
 
     private final long pid;
     private final Path file;
+    private final double cpuAtStart = Processes.cpuSeconds(0);
+    private final double serviceCpuAtStart;
+    private final long startNanos = System.nanoTime();
 
     private Profiler(long pid, Path file) {
         this.pid = pid;
         this.file = file;
+        this.serviceCpuAtStart = Processes.cpuSeconds(pid);
     }
 
     public static Profiler start(long pid, Path file) throws IOException {
@@ -39,6 +43,10 @@ public final class Profiler {
     }
 
     public Map<String, Object> stop() throws IOException {
+        double seconds = (System.nanoTime() - startNanos) / 1e9;
+        // How busy the service was: a service far below the machine's cores is waiting on something, not computing.
+        double serviceCores = (Processes.cpuSeconds(pid) - serviceCpuAtStart) / seconds;
+        double generatorCores = (Processes.cpuSeconds(0) - cpuAtStart) / seconds;
         Processes.run(List.of(jcmd(), Long.toString(pid), "JFR.stop", "name=cairn-bench"), Duration.ofSeconds(60),
                 file.resolveSibling(file.getFileName() + ".jcmd.log"));
         Map<String, Long> topFrames = new HashMap<>();
@@ -67,6 +75,9 @@ public final class Profiler {
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("jfr_file", file.getFileName().toString());
+        out.put("service_cpu_cores_used", Math.round(serviceCores * 100) / 100.0);
+        out.put("generator_cpu_cores_used", Math.round(generatorCores * 100) / 100.0);
+        out.put("machine_cores", Runtime.getRuntime().availableProcessors());
         out.put("cpu_samples", samples);
         out.put("top_frames", top(topFrames, samples, 12));
         out.put("innermost_cairn_frames", top(cairnFrames, samples, 8));
