@@ -106,7 +106,7 @@ class MembershipLifecycleTest {
                     Map.of("seen", Value.newBuilder().setBoolValue(true).build())));
             await(() -> stub
                     .getTraits(dev.cairn.proto.segments.v1.GetTraitsRequest.newBuilder().setProfile(user(u)).build())
-                    .getTraits().getFieldsCount() > 0, WAIT);
+                    .getTraits().containsFields("seen"), WAIT);
         }
         // identity links each user to its own profile, then merges them.
         kafka.send("cairn.identity.changes.v1", p1, IdentityChange.newBuilder().setSequence(1)
@@ -129,6 +129,37 @@ class MembershipLifecycleTest {
         kafka.event(InputProducer.track(b, "order_completed", now,
                 Map.of("total", Value.newBuilder().setIntValue(600).build())));
         await(() -> ask(profile(p1), "big_spenders").getMember(), WAIT);
+    }
+
+    @Test
+    void a_split_takes_the_moved_identifiers_counts_with_them() throws Exception {
+        String a = "sa-" + UUID.randomUUID();
+        String b = "sb-" + UUID.randomUUID();
+        String p1 = "p1-" + UUID.randomUUID();
+        String p2 = "p2-" + UUID.randomUUID();
+        Instant now = Instant.now();
+        // identity linked a and b into p1 (say, through a shared tablet), and each made one checkout.
+        kafka.send("cairn.identity.changes.v1", p1, IdentityChange.newBuilder().setSequence(1)
+                .setKind(IdentityChangeKind.IDENTITY_CHANGE_KIND_LINKED).setProfileId(p1).addIdentifiers(userId(a))
+                .addIdentifiers(userId(b)).setOccurredAt(ProfileEngine.timestamp(now.toEpochMilli())).build());
+        kafka.event(InputProducer.track(a, "checkout_completed", now.minusSeconds(20), Map.of()));
+        kafka.event(InputProducer.track(b, "checkout_completed", now.minusSeconds(10), Map.of()));
+        await(() -> ask(profile(p1), "repeat_buyers").getMember(), WAIT);
+
+        // identity unmerges b into p2: b's checkout goes with it, so neither side is a repeat buyer.
+        kafka.send("cairn.identity.changes.v1", p1, IdentityChange.newBuilder().setSequence(2)
+                .setKind(IdentityChangeKind.IDENTITY_CHANGE_KIND_SPLIT).setProfileId(p1).addIdentifiers(userId(b))
+                .addSplitProfileIds(p2).setOccurredAt(ProfileEngine.timestamp(now.toEpochMilli())).build());
+        await(() -> !ask(profile(p1), "repeat_buyers").getMember(), WAIT);
+        List<MembershipChange> changes = changesOf(p1, "repeat_buyers", 2);
+        assertEquals(MembershipChangeCause.MEMBERSHIP_CHANGE_CAUSE_SPLIT, changes.get(1).getCause());
+        await(() -> p2.equals(ask(user(b), "repeat_buyers").getProfileId()), WAIT);
+        assertFalse(ask(user(b), "repeat_buyers").getMember(), "one checkout of its own");
+
+        // A second checkout of b's makes the split-off profile a repeat buyer on its own.
+        kafka.event(InputProducer.track(b, "checkout_completed", now, Map.of()));
+        await(() -> ask(profile(p2), "repeat_buyers").getMember(), WAIT);
+        assertFalse(ask(user(a), "repeat_buyers").getMember());
     }
 
     @Test
@@ -181,6 +212,37 @@ class MembershipLifecycleTest {
         MembershipChange entered = changesOf("user_id:" + u, "personalized_repeat_buyers", 1).get(0);
         assertEquals(MembershipChangeCause.MEMBERSHIP_CHANGE_CAUSE_CONSENT, entered.getCause());
         assertTrue(ask(user(u), "repeat_buyers").getMember(), "a grant for one purpose changes nothing for another");
+    }
+
+    @Test
+    void computed_traits_come_with_received_traits_and_fall_when_their_window_moves_on() throws Exception {
+        String u = "ct-" + UUID.randomUUID();
+        Instant now = Instant.now();
+        kafka.event(InputProducer.identify(u, now.minusSeconds(3),
+                Map.of("plan", Value.newBuilder().setStringValue("pro").build())));
+        kafka.event(InputProducer.track(u, "order_completed", now.minusSeconds(2),
+                Map.of("total", Value.newBuilder().setDecimalValue("10.5").build())));
+        kafka.event(InputProducer.track(u, "order_completed", now.minusSeconds(1),
+                Map.of("total", Value.newBuilder().setIntValue(2).build())));
+        kafka.event(InputProducer.track(u, "ping", now,
+                Map.of("color", Value.newBuilder().setStringValue("red").build())));
+        await(() -> traits(u).getTraits().getFieldsMap().containsKey("last_ping_color_4s")
+                && traits(u).getTraits().getFieldsOrDefault("orders_last_90_days", Value.getDefaultInstance())
+                        .getIntValue() == 2,
+                WAIT);
+        var answer = traits(u);
+        assertEquals("pro", answer.getTraits().getFieldsOrThrow("plan").getStringValue(), "received traits too");
+        assertEquals("12.5", answer.getTraits().getFieldsOrThrow("revenue_last_90_days").getDecimalValue(),
+                "an exact sum");
+        assertEquals("red", answer.getTraits().getFieldsOrThrow("last_ping_color_4s").getStringValue());
+        assertTrue(answer.containsUpdatedAt("orders_last_90_days"));
+        // No new event: the timer that moves windows on also recomputes the traits.
+        await(() -> !traits(u).getTraits().getFieldsMap().containsKey("last_ping_color_4s"), Duration.ofSeconds(20));
+        assertEquals(2, traits(u).getTraits().getFieldsOrThrow("orders_last_90_days").getIntValue());
+    }
+
+    private dev.cairn.proto.segments.v1.GetTraitsResponse traits(String u) {
+        return stub.getTraits(dev.cairn.proto.segments.v1.GetTraitsRequest.newBuilder().setProfile(user(u)).build());
     }
 
     @Test

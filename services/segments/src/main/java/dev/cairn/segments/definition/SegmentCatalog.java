@@ -20,10 +20,21 @@ public final class SegmentCatalog {
     private final Map<String, List<SegmentDefinition>> byEvent = new HashMap<>();
     private final Map<String, List<SegmentDefinition>> byTrait = new HashMap<>();
     private final Map<String, List<SegmentDefinition>> byPurpose = new HashMap<>();
+    private final List<ComputedTrait> computedTraits;
     private final Duration longestWindow;
 
     public SegmentCatalog(List<SegmentDefinition> definitions) {
+        this(definitions, List.of());
+    }
+
+    public SegmentCatalog(List<SegmentDefinition> definitions, List<ComputedTrait> computedTraits) {
+        this.computedTraits = List.copyOf(computedTraits);
         Duration longest = Duration.ZERO;
+        for (ComputedTrait t : computedTraits) {
+            if (t.aggregate().within().compareTo(longest) > 0) {
+                longest = t.aggregate().within();
+            }
+        }
         for (SegmentDefinition d : definitions) {
             byId.put(d.id(), d);
             byPurpose.computeIfAbsent(d.purpose(), k -> new ArrayList<>()).add(d);
@@ -75,7 +86,12 @@ public final class SegmentCatalog {
         return out;
     }
 
-    /** The longest window of any definition: how long aggregates must be kept. */
+    /** The computed traits, in file order. */
+    public List<ComputedTrait> computedTraits() {
+        return computedTraits;
+    }
+
+    /** The longest window of any definition or computed trait: how long aggregates must be kept. */
     public Duration longestWindow() {
         return longestWindow;
     }

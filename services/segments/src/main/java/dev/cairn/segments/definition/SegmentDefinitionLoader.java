@@ -28,6 +28,8 @@ public final class SegmentDefinitionLoader {
     private static final Pattern DURATION = Pattern.compile("([1-9][0-9]{0,5})([smhd])");
     private static final Set<String> SEGMENT_KEYS = Set.of("id", "version", "purpose", "description", "condition");
     private static final Set<String> MEASURES = Set.of("count", "sum", "last");
+    private static final Set<String> COMPUTED_KEYS = Set.of("name", "version", "description", "event", "within",
+            "count", "sum", "last");
 
     private final Duration bucket;
     private final List<String> problems = new ArrayList<>();
@@ -61,10 +63,57 @@ public final class SegmentDefinitionLoader {
                 }
             }
         }
+        List<ComputedTrait> computed = new ArrayList<>();
+        if (root != null && root.has("computed_traits")) {
+            if (!root.get("computed_traits").isArray()) {
+                problems.add("computed_traits: must be a list of computed trait definitions");
+            } else {
+                Set<String> names = new HashSet<>();
+                for (int i = 0; i < root.get("computed_traits").size(); i++) {
+                    String path = "computed_traits[" + i + "]";
+                    JsonNode node = root.get("computed_traits").get(i);
+                    String name = node.path("name").asText("");
+                    if (!name.isEmpty() && !names.add(name)) {
+                        problems.add(path + ".name: '" + name + "' is defined twice");
+                    }
+                    ComputedTrait t = computedTrait(node, path);
+                    if (t != null) {
+                        computed.add(t);
+                    }
+                }
+            }
+        }
         if (!problems.isEmpty()) {
             throw new ContractViolationException(file, problems);
         }
-        return new SegmentCatalog(definitions);
+        return new SegmentCatalog(definitions, computed);
+    }
+
+    private ComputedTrait computedTrait(JsonNode n, String path) {
+        if (!n.isObject()) {
+            problems.add(path + ": must be a mapping");
+            return null;
+        }
+        int before = problems.size();
+        unknownKeys(n, COMPUTED_KEYS, path);
+        String name = text(n, "name", path);
+        if (name != null && !ID.matcher(name).matches()) {
+            problems.add(path + ".name: '" + name + "' must be lower snake case (a-z, 0-9, _), at most 64 characters");
+        }
+        long version = 0;
+        if (!n.path("version").canConvertToExactIntegral() || n.path("version").asLong() < 1) {
+            problems.add(path + ".version: required, a positive integer (raise it whenever the definition changes)");
+        } else {
+            version = n.get("version").asLong();
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode aggregate = ((com.fasterxml.jackson.databind.node.ObjectNode) n)
+                .deepCopy();
+        aggregate.remove(List.of("name", "version", "description"));
+        Condition aggregated = event(aggregate, path, false);
+        if (problems.size() > before || !(aggregated instanceof Condition.EventCondition e)) {
+            return null;
+        }
+        return new ComputedTrait(name, version, n.path("description").asText(""), e);
     }
 
     private SegmentDefinition segment(JsonNode n, String path) {
@@ -131,14 +180,18 @@ public final class SegmentDefinitionLoader {
             return new Condition.TraitCondition(trait, cmp);
         }
         if (n.has("event")) {
-            return event(n, path);
+            return event(n, path, true);
         }
         problems.add(path + ": a condition needs one of all, any, not, trait, event (found "
                 + fieldNames(n) + ")");
         return null;
     }
 
-    private Condition event(JsonNode n, String path) {
+    /**
+     * An aggregate of an event in a window: with a comparison, an event condition; without ({@code withComparison}
+     * false), what a computed trait reads.
+     */
+    private Condition event(JsonNode n, String path, boolean withComparison) {
         String event = text(n, "event", path);
         Duration within = null;
         String w = n.path("within").asText("");
@@ -165,14 +218,17 @@ public final class SegmentDefinitionLoader {
         });
         unknownKeys(n, Set.of("event", "within", "count", "sum", "last"), path);
         if (measures.size() != 1) {
-            problems.add(path + ": an event condition needs exactly one of count, sum, last (found " + measures + ")");
+            problems.add(path + ": " + (withComparison ? "an event condition" : "a computed trait")
+                    + " needs exactly one of count, sum, last (found " + measures + ")");
             return null;
         }
         String measureName = measures.get(0);
         JsonNode spec = n.get(measureName);
         String specPath = path + "." + measureName;
         if (!spec.isObject()) {
-            problems.add(specPath + ": must be a mapping with a comparison, e.g. { gte: 2 }");
+            problems.add(specPath + (withComparison
+                    ? ": must be a mapping with a comparison, e.g. { gte: 2 }"
+                    : ": must be a mapping: {} for count, { property: total } for sum and last"));
             return null;
         }
         Set<String> allowed = new HashSet<>();
@@ -181,7 +237,18 @@ public final class SegmentDefinitionLoader {
             property = text(spec, "property", specPath);
             allowed.add("property");
         }
-        Comparison cmp = comparison(spec, specPath, allowed);
+        Comparison cmp = null;
+        if (withComparison) {
+            cmp = comparison(spec, specPath, allowed);
+        } else {
+            for (Comparison.Operator op : Comparison.Operator.values()) {
+                if (spec.has(op.yamlName)) {
+                    allowed.add(op.yamlName); // reported once, here, not again as an unknown key
+                    problems.add(specPath + "." + op.yamlName + ": a computed trait takes no comparison; it is the "
+                            + measureName + " itself (compare it in a segment's event condition)");
+                }
+            }
+        }
         unknownKeys(spec, allowed, specPath);
         if (cmp != null && !measureName.equals("last") && !numeric(cmp)) {
             problems.add(specPath + ": " + measureName + " compares with a number (eq, ne, gt, gte, lt, lte, in)");

@@ -23,6 +23,7 @@ import dev.cairn.proto.events.v1.MembershipChangeCause;
 import dev.cairn.proto.events.v1.MembershipTransition;
 import dev.cairn.proto.events.v1.PurposeConsent;
 import dev.cairn.proto.events.v1.Value;
+import dev.cairn.segments.definition.ComputedTrait;
 import dev.cairn.segments.definition.Condition;
 import dev.cairn.segments.definition.Scalar;
 import dev.cairn.segments.definition.SegmentCatalog;
@@ -76,8 +77,21 @@ public final class ProfileEngine {
         };
     }
 
-    /** Applies a governed event to its profile. */
+    /** Applies a governed event to its profile, as made by the event's primary identifier. */
     public Outcome onEvent(ProfileState s, Event e, long now) {
+        return onEvent(s, e, primaryIdentifier(e), now);
+    }
+
+    /** The identifier events are routed by: user_id, else anonymous_id ("namespace:value"). */
+    public static String primaryIdentifier(Event e) {
+        return e.getUserId().isEmpty() ? "anonymous_id:" + e.getAnonymousId() : "user_id:" + e.getUserId();
+    }
+
+    /**
+     * Applies a governed event to its profile; {@code identifier} is the one the event reached the profile by,
+     * which keeps its contribution apart for a later split.
+     */
+    public Outcome onEvent(ProfileState s, Event e, String identifier, long now) {
         List<MembershipChange> changes = new ArrayList<>(expire(s, now));
         long time = millis(e.getTimestamp());
         String messageId = e.getMessageId();
@@ -95,6 +109,10 @@ public final class ProfileEngine {
             }
             fields.forEach((name, value) -> {
                 ProfileState.Stamped v = new ProfileState.Stamped(time, messageId, value.toByteArray());
+                ProfileState.Part part = s.parts.computeIfAbsent(identifier, k -> new ProfileState.Part());
+                if (v.isAfter(part.traits.get(prefix + name))) {
+                    part.traits.put(prefix + name, v);
+                }
                 if (v.isAfter(s.traits.get(prefix + name))) {
                     s.traits.put(prefix + name, v);
                     traitsChanged.add(prefix + name);
@@ -106,19 +124,20 @@ public final class ProfileEngine {
         if (!name.isEmpty()) {
             long bucket = bucketStart(time);
             if (bucket + catalogLongestWindowMs() > now) {
-                ProfileState.Bucket b = s.events.computeIfAbsent(name, k -> new TreeMap<>())
-                        .computeIfAbsent(bucket, k -> new ProfileState.Bucket());
-                b.count++;
+                ProfileState.Bucket one = new ProfileState.Bucket();
+                one.count = 1;
                 e.getProperties().getFieldsMap().forEach((prop, value) -> {
                     Scalar scalar = Scalar.from(value);
                     if (scalar != null && scalar.isNumber()) {
-                        b.sums.merge(prop, scalar.number(), BigDecimal::add);
+                        one.sums.put(prop, scalar.number());
                     }
-                    ProfileState.Stamped v = new ProfileState.Stamped(time, messageId, value.toByteArray());
-                    if (v.isAfter(b.last.get(prop))) {
-                        b.last.put(prop, v);
-                    }
+                    one.last.put(prop, new ProfileState.Stamped(time, messageId, value.toByteArray()));
                 });
+                s.events.computeIfAbsent(name, k -> new TreeMap<>())
+                        .computeIfAbsent(bucket, k -> new ProfileState.Bucket()).add(one);
+                s.parts.computeIfAbsent(identifier, k -> new ProfileState.Part()).events
+                        .computeIfAbsent(name, k -> new TreeMap<>())
+                        .computeIfAbsent(bucket, k -> new ProfileState.Bucket()).add(one);
                 affected.addAll(catalog.dependingOnEvent(name));
             }
         }
@@ -207,27 +226,69 @@ public final class ProfileEngine {
      * and is re-evaluated for every segment.
      */
     public List<MembershipChange> absorbInto(ProfileState survivor, ProfileState absorbed, long occurredAt, long now) {
+        return absorbInto(survivor, absorbed, MembershipChangeCause.MEMBERSHIP_CHANGE_CAUSE_MERGE, occurredAt, now);
+    }
+
+    /** Takes in another profile's data and re-evaluates every segment, with the given cause (MERGE or SPLIT). */
+    public List<MembershipChange> absorbInto(ProfileState survivor, ProfileState absorbed, MembershipChangeCause cause,
+            long occurredAt, long now) {
         List<MembershipChange> changes = new ArrayList<>();
         combine(survivor, absorbed);
         changes.addAll(expire(survivor, now));
         prune(survivor, now);
-        changes.addAll(reconcile(survivor, catalog.all(), MembershipChangeCause.MEMBERSHIP_CHANGE_CAUSE_MERGE, "",
-                occurredAt, now));
+        changes.addAll(reconcile(survivor, catalog.all(), cause, "", occurredAt, now));
         schedule(survivor, now);
         return changes;
+    }
+
+    /** What a split leaves: the changes of the original profile, and the state that goes to the new one. */
+    public record Split(List<MembershipChange> changes, ProfileState splitOff) {
+    }
+
+    /**
+     * Splits the given identifiers off {@code s} (identity unmerged them, or found them ambiguous): their traits,
+     * aggregates and consent leave with them into a new state for {@code newProfileId}, the original keeps the
+     * rest and is re-evaluated for every segment (cause SPLIT). Contributions made before this profile kept them
+     * apart by identifier (state written by an older version) stay with the original.
+     */
+    public Split split(ProfileState s, Set<String> moved, String newProfileId, long occurredAt, long now) {
+        List<MembershipChange> changes = new ArrayList<>(expire(s, now));
+        ProfileState off = new ProfileState(newProfileId);
+        for (String id : moved) {
+            ProfileState.Part part = s.parts.remove(id);
+            if (part != null) {
+                off.parts.put(id, part);
+            }
+            ProfileState.SubjectConsent consent = s.consent.remove(id);
+            if (consent != null) {
+                off.consent.put(id, consent);
+            }
+            if (s.identifiers.remove(id)) {
+                off.identifiers.add(id);
+            }
+        }
+        if (s.partsComplete) {
+            s.recombine();
+        }
+        off.recombine();
+        prune(s, now);
+        changes.addAll(reconcile(s, catalog.all(), MembershipChangeCause.MEMBERSHIP_CHANGE_CAUSE_SPLIT, "",
+                occurredAt, now));
+        schedule(s, now);
+        return new Split(changes, off);
     }
 
     /** Combines the absorbed profile's traits, aggregates, consent and identifiers into the survivor. */
     public void combine(ProfileState survivor, ProfileState absorbed) {
         survivor.identifiers.addAll(absorbed.identifiers);
-        absorbed.traits.forEach((k, v) -> {
-            if (v.isAfter(survivor.traits.get(k))) {
-                survivor.traits.put(k, v);
-            }
-        });
-        absorbed.events.forEach((name, buckets) -> {
-            TreeMap<Long, ProfileState.Bucket> into = survivor.events.computeIfAbsent(name, k -> new TreeMap<>());
-            buckets.forEach((start, b) -> into.computeIfAbsent(start, k -> new ProfileState.Bucket()).add(b));
+        survivor.partsComplete &= absorbed.partsComplete;
+        ProfileState.Part whole = new ProfileState.Part();
+        whole.traits = absorbed.traits;
+        whole.events = absorbed.events;
+        ProfileState.addInto(survivor.traits, survivor.events, whole);
+        absorbed.parts.forEach((id, part) -> {
+            ProfileState.Part mine = survivor.parts.computeIfAbsent(id, k -> new ProfileState.Part());
+            ProfileState.addInto(mine.traits, mine.events, part);
         });
         absorbed.consent.forEach((subject, c) -> {
             ProfileState.SubjectConsent mine = survivor.consent.get(subject);
@@ -274,6 +335,8 @@ public final class ProfileEngine {
     public String catalogFingerprint() {
         StringBuilder b = new StringBuilder();
         catalog.all().forEach(d -> b.append(d.id()).append('@').append(d.version()).append(';'));
+        catalog.computedTraits().forEach(t -> b.append("trait:").append(t.name()).append('@').append(t.version())
+                .append(';'));
         return b.toString();
     }
 
@@ -365,13 +428,22 @@ public final class ProfileEngine {
             return t.comparison().test(v == null ? null : Scalar.from(parse(v.value)));
         }
         Condition.EventCondition e = (Condition.EventCondition) c;
+        return e.comparison().test(aggregate(e, s, now).map(v -> Scalar.from(v)).orElse(null));
+    }
+
+    /**
+     * The aggregate an event condition or computed trait reads, at {@code now}: the count (an integer), the
+     * exact sum (an integer, or a decimal when a summand had a fraction), or the latest value by event time;
+     * empty for a last value with nothing in the window.
+     */
+    public java.util.Optional<Value> aggregate(Condition.EventCondition e, ProfileState s, long now) {
         TreeMap<Long, ProfileState.Bucket> buckets = s.events.getOrDefault(e.event(), new TreeMap<>());
         long from = windowStart(e.within(), now);
         Collection<ProfileState.Bucket> inWindow = buckets.tailMap(from, true).values();
         return switch (e.measure()) {
-            case COUNT -> e.comparison().test(Scalar.of(BigDecimal.valueOf(
+            case COUNT -> java.util.Optional.of(number(BigDecimal.valueOf(
                     inWindow.stream().mapToLong(b -> b.count).sum())));
-            case SUM -> e.comparison().test(Scalar.of(inWindow.stream()
+            case SUM -> java.util.Optional.of(number(inWindow.stream()
                     .map(b -> b.sums.getOrDefault(e.property(), BigDecimal.ZERO))
                     .reduce(BigDecimal.ZERO, BigDecimal::add)));
             case LAST -> {
@@ -382,9 +454,41 @@ public final class ProfileEngine {
                         latest = v;
                     }
                 }
-                yield e.comparison().test(latest == null ? null : Scalar.from(parse(latest.value)));
+                yield latest == null ? java.util.Optional.empty() : java.util.Optional.of(parse(latest.value));
             }
         };
+    }
+
+    private static Value number(BigDecimal n) {
+        BigDecimal stripped = n.stripTrailingZeros();
+        if (stripped.scale() <= 0 && stripped.toBigIntegerExact().bitLength() < 64) {
+            return Value.newBuilder().setIntValue(stripped.longValueExact()).build();
+        }
+        return stripped.scale() <= 0
+                ? Value.newBuilder().setBigIntegerValue(stripped.toBigIntegerExact().toString()).build()
+                : Value.newBuilder().setDecimalValue(stripped.toPlainString()).build();
+    }
+
+    /**
+     * Brings the profile's computed traits up to date at {@code now}: returns those whose value changed since
+     * they were last written (empty: the trait has no value any more) and records the new values in the state.
+     */
+    public Map<String, java.util.Optional<Value>> recomputeTraits(ProfileState s, long now) {
+        Map<String, java.util.Optional<Value>> changed = new TreeMap<>();
+        for (ComputedTrait t : catalog.computedTraits()) {
+            java.util.Optional<Value> value = aggregate(t.aggregate(), s, now);
+            byte[] before = s.computed.get(t.name());
+            byte[] after = value.map(Value::toByteArray).orElse(null);
+            if (!java.util.Arrays.equals(before, after)) {
+                changed.put(t.name(), value);
+                if (after == null) {
+                    s.computed.remove(t.name());
+                } else {
+                    s.computed.put(t.name(), after);
+                }
+            }
+        }
+        return changed;
     }
 
     /** The first bucket start inside "within W" at {@code now}: buckets b with now < b + W. */
@@ -397,22 +501,28 @@ public final class ProfileEngine {
         long keepFrom = windowStart(catalog.longestWindow(), now);
         s.events.values().forEach(b -> b.headMap(keepFrom, false).clear());
         s.events.values().removeIf(TreeMap::isEmpty);
+        for (ProfileState.Part part : s.parts.values()) {
+            part.events.values().forEach(b -> b.headMap(keepFrom, false).clear());
+            part.events.values().removeIf(TreeMap::isEmpty);
+        }
+        s.parts.values().removeIf(ProfileState.Part::isEmpty);
     }
 
-    /** Sets the next time a bucket leaves a window some segment reads; 0 when none will. */
+    /** Sets the next time a bucket leaves a window some segment or computed trait reads; 0 when none will. */
     public void schedule(ProfileState s, long now) {
         long next = Long.MAX_VALUE;
-        for (SegmentDefinition d : catalog.all()) {
-            for (Condition.EventCondition e : d.eventConditions()) {
-                TreeMap<Long, ProfileState.Bucket> buckets = s.events.get(e.event());
-                if (buckets == null) {
-                    continue;
-                }
-                // The oldest bucket still inside the window leaves it first.
-                Long oldest = buckets.ceilingKey(windowStart(e.within(), now));
-                if (oldest != null) {
-                    next = Math.min(next, oldest + e.within().toMillis());
-                }
+        List<Condition.EventCondition> timed = new ArrayList<>();
+        catalog.all().forEach(d -> timed.addAll(d.eventConditions()));
+        catalog.computedTraits().forEach(t -> timed.add(t.aggregate()));
+        for (Condition.EventCondition e : timed) {
+            TreeMap<Long, ProfileState.Bucket> buckets = s.events.get(e.event());
+            if (buckets == null) {
+                continue;
+            }
+            // The oldest bucket still inside the window leaves it first.
+            Long oldest = buckets.ceilingKey(windowStart(e.within(), now));
+            if (oldest != null) {
+                next = Math.min(next, oldest + e.within().toMillis());
             }
         }
         s.expiryDue = next == Long.MAX_VALUE ? 0 : next;

@@ -21,6 +21,19 @@ public class ProfileState {
     public TreeMap<String, Stamped> traits = new TreeMap<>();
     /** Event name → bucket start (epoch ms) → aggregate. */
     public TreeMap<String, TreeMap<Long, Bucket>> events = new TreeMap<>();
+    /**
+     * The same traits and aggregates kept apart by the identifier whose events made them ("namespace:value"),
+     * so that a split can give each side what its identifiers did. {@link #traits} and {@link #events} are their
+     * combination, kept up to date alongside, so that evaluation reads one map.
+     */
+    public TreeMap<String, Part> parts = new TreeMap<>();
+    /**
+     * True when every contribution is in {@link #parts}: false for state stored before parts were kept (read back
+     * through the no-argument constructor), which a split then leaves whole with the original profile.
+     */
+    public boolean partsComplete;
+    /** Computed trait name → its value as last written to Redis (protobuf Value bytes). */
+    public TreeMap<String, byte[]> computed = new TreeMap<>();
     /** Subject identifier ("namespace:value") → its consent. */
     public TreeMap<String, SubjectConsent> consent = new TreeMap<>();
     public TreeMap<String, MembershipRecord> memberships = new TreeMap<>();
@@ -39,6 +52,7 @@ public class ProfileState {
 
     public ProfileState(String profileId) {
         this.profileId = profileId;
+        this.partsComplete = true;
     }
 
     /** A value with the event time and message id that set it; later (time, then message id) wins. */
@@ -61,6 +75,37 @@ public class ProfileState {
             return other == null || time > other.time
                     || (time == other.time && messageId.compareTo(other.messageId) > 0);
         }
+    }
+
+    /** What one identifier's events contributed: traits and event aggregates. */
+    public static class Part {
+        public TreeMap<String, Stamped> traits = new TreeMap<>();
+        public TreeMap<String, TreeMap<Long, Bucket>> events = new TreeMap<>();
+
+        public boolean isEmpty() {
+            return traits.isEmpty() && events.isEmpty();
+        }
+    }
+
+    /** Adds a part's traits (latest wins) and aggregates into another set of traits and aggregates. */
+    public static void addInto(TreeMap<String, Stamped> traits, TreeMap<String, TreeMap<Long, Bucket>> events,
+            Part part) {
+        part.traits.forEach((k, v) -> {
+            if (v.isAfter(traits.get(k))) {
+                traits.put(k, v);
+            }
+        });
+        part.events.forEach((name, buckets) -> {
+            TreeMap<Long, Bucket> into = events.computeIfAbsent(name, k -> new TreeMap<>());
+            buckets.forEach((start, b) -> into.computeIfAbsent(start, k -> new Bucket()).add(b));
+        });
+    }
+
+    /** Rebuilds {@link #traits} and {@link #events} from the parts (after a split took some away). */
+    public void recombine() {
+        traits = new TreeMap<>();
+        events = new TreeMap<>();
+        parts.values().forEach(p -> addInto(traits, events, p));
     }
 
     /** One hour (bucket) of one event name. */

@@ -58,19 +58,26 @@ public class MembershipReader {
         });
     }
 
+    /** The profile's received traits, then its computed traits (which win on a shared name). */
     public Uni<Map<String, StoredTrait>> traits(String profileId) {
-        return call("HGETALL", MembershipStore.traitsKey(profileId)).map(r -> {
-            Map<String, StoredTrait> out = new LinkedHashMap<>();
-            if (r != null) {
-                for (String field : r.getKeys()) {
-                    String raw = r.get(field).toString();
-                    int bar = raw.indexOf('|');
-                    out.put(field, new StoredTrait(Long.parseLong(raw.substring(0, bar)),
-                            Base64.getDecoder().decode(raw.substring(bar + 1))));
-                }
+        return call("HGETALL", MembershipStore.traitsKey(profileId)).chain(received -> call("HGETALL",
+                MembershipStore.computedTraitsKey(profileId)).map(computed -> {
+                    Map<String, StoredTrait> out = new LinkedHashMap<>();
+                    readTraits(received, out);
+                    readTraits(computed, out);
+                    return out;
+                }));
+    }
+
+    private static void readTraits(Response r, Map<String, StoredTrait> into) {
+        if (r != null) {
+            for (String field : r.getKeys()) {
+                String raw = r.get(field).toString();
+                int bar = raw.indexOf('|');
+                into.put(field, new StoredTrait(Long.parseLong(raw.substring(0, bar)),
+                        Base64.getDecoder().decode(raw.substring(bar + 1))));
             }
-            return out;
-        });
+        }
     }
 
     /** Up to {@code limit} member profile ids after {@code after} (exclusive; empty: from the start), in order. */

@@ -15,6 +15,7 @@ import io.vertx.mutiny.redis.client.Response;
 
 import dev.cairn.proto.events.v1.MembershipChange;
 import dev.cairn.proto.events.v1.MembershipTransition;
+import dev.cairn.proto.events.v1.Value;
 import dev.cairn.segments.service.ProfileEngine;
 import dev.cairn.segments.service.ProfileState;
 
@@ -23,12 +24,15 @@ import dev.cairn.segments.service.ProfileState;
  * the stream thread must not move on before the write is durable). Writes happen outside the Streams
  * transaction, so each one is idempotent and versioned: a membership write applies only if its version is
  * at least the stored one (equal re-applies the retry of an aborted transaction, which is the one that
- * counts), and the member index moves with it in the same script.
+ * counts). The script touches the profile's hash only, so it runs on a Redis Cluster too (one key, one slot);
+ * the segment's member index then moves only if the script applied. A crash between the two leaves the index
+ * behind until the Streams transaction is retried, which re-applies the same version and moves it.
  *
  * <p>
  * Keys (prefix {@code cairn:seg:}): {@code m:<profile>} hash segment → "version|member|since|definitionVersion";
  * {@code s:<segment>} sorted set of member profile ids (score 0, read in lexical order);
- * {@code t:<profile>} hash trait → "time|base64(Value)"; {@code id:<namespace:value>} → profile id.
+ * {@code t:<profile>} hash trait → "time|base64(Value)"; {@code ct:<profile>} the same for computed traits;
+ * {@code id:<namespace:value>} → profile id.
  */
 @ApplicationScoped
 public class MembershipStore {
@@ -41,11 +45,12 @@ public class MembershipStore {
               if v > tonumber(ARGV[2]) then return 0 end
             end
             redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '|' .. ARGV[3] .. '|' .. ARGV[4] .. '|' .. ARGV[5])
-            if ARGV[3] == '1' then
-              redis.call('ZADD', KEYS[2], 0, ARGV[6])
-            else
-              redis.call('ZREM', KEYS[2], ARGV[6])
-            end
+            return 1
+            """;
+    /** Replaces a profile's traits hash in one step (KEYS[1]; ARGV: field, value, ...). */
+    static final String REPLACE = """
+            redis.call('DEL', KEYS[1])
+            if #ARGV > 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
             return 1
             """;
     private static final int ATTEMPTS = 5;
@@ -65,6 +70,11 @@ public class MembershipStore {
         return PREFIX + "t:" + profileId;
     }
 
+    /** Computed traits live in their own hash: a received trait of the same name never overwrites one. */
+    public static String computedTraitsKey(String profileId) {
+        return PREFIX + "ct:" + profileId;
+    }
+
     public static String identifierKey(String identifier) {
         return PREFIX + "id:" + identifier;
     }
@@ -72,11 +82,16 @@ public class MembershipStore {
     /** Applies a membership change; false if a newer version was already there. */
     public boolean apply(MembershipChange c, long since) {
         boolean member = c.getTransition() == MembershipTransition.MEMBERSHIP_TRANSITION_ENTERED;
-        Response r = withRetry(() -> redis.execute("EVAL", APPLY, "2", membershipsKey(c.getProfileId()),
-                membersKey(c.getSegmentId()), c.getSegmentId(), Long.toString(c.getMembershipVersion()),
-                member ? "1" : "0", Long.toString(member ? since : 0), Long.toString(c.getDefinitionVersion()),
-                c.getProfileId()));
-        return r.toInteger() == 1;
+        Response r = withRetry(() -> redis.execute("EVAL", APPLY, "1", membershipsKey(c.getProfileId()),
+                c.getSegmentId(), Long.toString(c.getMembershipVersion()), member ? "1" : "0",
+                Long.toString(member ? since : 0), Long.toString(c.getDefinitionVersion())));
+        if (r.toInteger() != 1) {
+            return false; // an older write (e.g. from a fenced-off instance): the index stays as the newer one set it
+        }
+        withRetry(() -> member
+                ? redis.execute("ZADD", membersKey(c.getSegmentId()), "0", c.getProfileId())
+                : redis.execute("ZREM", membersKey(c.getSegmentId()), c.getProfileId()));
+        return true;
     }
 
     /** Writes the given traits of a profile (the Streams state decided they are the latest). */
@@ -93,13 +108,48 @@ public class MembershipStore {
         withRetry(() -> redis.execute("HSET", args.toArray(String[]::new)));
     }
 
+    /**
+     * Writes the computed traits that changed (empty: the trait has no value any more, so it is removed), stamped
+     * with the time they were computed.
+     */
+    public void writeComputedTraits(String profileId, Map<String, java.util.Optional<Value>> changed, long now) {
+        List<String> set = new ArrayList<>();
+        List<String> removed = new ArrayList<>();
+        set.add(computedTraitsKey(profileId));
+        removed.add(computedTraitsKey(profileId));
+        changed.forEach((name, value) -> {
+            if (value.isPresent()) {
+                set.add(name);
+                set.add(now + "|" + Base64.getEncoder().encodeToString(value.get().toByteArray()));
+            } else {
+                removed.add(name);
+            }
+        });
+        if (set.size() > 1) {
+            withRetry(() -> redis.execute("HSET", set.toArray(String[]::new)));
+        }
+        if (removed.size() > 1) {
+            withRetry(() -> redis.execute("HDEL", removed.toArray(String[]::new)));
+        }
+    }
+
+    /** Replaces all of a profile's traits (a split took some away), atomically for readers. */
+    public void replaceTraits(String profileId, Map<String, ProfileState.Stamped> traits) {
+        List<String> args = new ArrayList<>(List.of("EVAL", REPLACE, "1", traitsKey(profileId)));
+        traits.forEach((name, v) -> {
+            args.add(name);
+            args.add(v.time + "|" + Base64.getEncoder().encodeToString(v.value));
+        });
+        withRetry(() -> redis.execute(args.get(0), args.subList(1, args.size()).toArray(String[]::new)));
+    }
+
     public void mapIdentifier(String identifier, String profileId) {
         withRetry(() -> redis.execute("SET", identifierKey(identifier), profileId));
     }
 
     /** Drops a profile's traits and identifier mappings (merge: the survivor holds them now; erasure). */
     public void dropProfile(String profileId, Collection<String> identifiersToUnmap) {
-        withRetry(() -> redis.execute("DEL", traitsKey(profileId)));
+        withRetry(() -> redis.execute("DEL", traitsKey(profileId), computedTraitsKey(profileId)));
         for (String id : identifiersToUnmap) {
             withRetry(() -> redis.execute("DEL", identifierKey(id)));
         }

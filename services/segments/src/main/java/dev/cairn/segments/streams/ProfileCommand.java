@@ -31,8 +31,16 @@ public record ProfileCommand(Kind kind, String identifier, String profileId, byt
         /** The state of a profile absorbed into the keyed one (payload: ProfileState). */
         TRANSFER,
         /** Erase the keyed profile (identifier: the erasure request id). */
-        ERASE
+        ERASE,
+        /**
+         * Identifiers leave the keyed profile for profileId (identity split it); payload: their keys, one per line.
+         * Last in the enum: the ordinal is the wire format.
+         */
+        SPLIT
     }
+
+    /** Marks a {@link Kind#TRANSFER} that carries the split-off part of a profile rather than a merged one. */
+    public static final String SPLIT_TRANSFER = "split";
 
     public static ProfileCommand event(String identifier, byte[] event) {
         return new ProfileCommand(Kind.EVENT, identifier, "", event, 0);
@@ -52,6 +60,15 @@ public record ProfileCommand(Kind kind, String identifier, String profileId, byt
 
     public static ProfileCommand transfer(String from, byte[] state, long occurredAt) {
         return new ProfileCommand(Kind.TRANSFER, "", from, state, occurredAt);
+    }
+
+    public static ProfileCommand split(String newProfileId, java.util.List<String> moved, long occurredAt) {
+        return new ProfileCommand(Kind.SPLIT, "", newProfileId,
+                String.join("\n", moved).getBytes(java.nio.charset.StandardCharsets.UTF_8), occurredAt);
+    }
+
+    public static ProfileCommand splitTransfer(String from, byte[] state, long occurredAt) {
+        return new ProfileCommand(Kind.TRANSFER, SPLIT_TRANSFER, from, state, occurredAt);
     }
 
     public static ProfileCommand erase(String requestId) {

@@ -95,6 +95,10 @@ final class ProfileProcessor implements Processor<String, ProfileCommand, String
             ProfileState s = ProfileStateCodec.decode(kv.value);
             long dueBefore = s.expiryDue;
             publish(s, engine.backfill(s, now), -1, now);
+            if (s.mergedInto == null) {
+                redis.writeComputedTraits(kv.key, engine.recomputeTraits(s, now), now);
+                engine.schedule(s, now);
+            }
             profiles.put(kv.key, ProfileStateCodec.encode(s));
             retime(kv.key, dueBefore, s.mergedInto != null ? 0 : s.expiryDue);
         }
@@ -121,7 +125,7 @@ final class ProfileProcessor implements Processor<String, ProfileCommand, String
                 Event e = parse(cmd.payload());
                 s = s != null ? s : new ProfileState(profileId);
                 s.identifiers.add(cmd.identifier());
-                ProfileEngine.Outcome o = engine.onEvent(s, e, now);
+                ProfileEngine.Outcome o = engine.onEvent(s, e, cmd.identifier(), now);
                 if (o.late()) {
                     metrics.lateEvent();
                 }
@@ -165,10 +169,26 @@ final class ProfileProcessor implements Processor<String, ProfileCommand, String
             case TRANSFER -> {
                 ProfileState absorbed = ProfileStateCodec.decode(cmd.payload());
                 s = s != null ? s : new ProfileState(profileId);
-                List<MembershipChange> changes = engine.absorbInto(s, absorbed, cmd.occurredAt(), now);
+                List<MembershipChange> changes = engine.absorbInto(s, absorbed,
+                        ProfileCommand.SPLIT_TRANSFER.equals(cmd.identifier())
+                                ? MembershipChangeCause.MEMBERSHIP_CHANGE_CAUSE_SPLIT
+                                : MembershipChangeCause.MEMBERSHIP_CHANGE_CAUSE_MERGE,
+                        cmd.occurredAt(), now);
                 // Identifier → profile mappings in Redis are written by the identifier stage only, in identity's order.
                 redis.writeTraits(profileId, s.traits);
                 publish(s, changes, -1, record.timestamp());
+            }
+            case SPLIT -> {
+                if (s == null) {
+                    return; // nothing was ever counted for the profile
+                }
+                Set<String> moved = Set.of(new String(cmd.payload(), StandardCharsets.UTF_8).split("\n"));
+                ProfileEngine.Split split = engine.split(s, moved, cmd.profileId(), cmd.occurredAt(), now);
+                redis.replaceTraits(profileId, s.traits);
+                publish(s, split.changes(), -1, record.timestamp());
+                context.forward(new Record<>(cmd.profileId(), new Output(null, ProfileCommand
+                        .splitTransfer(profileId, ProfileStateCodec.encode(split.splitOff()), cmd.occurredAt())),
+                        record.timestamp()));
             }
             case ERASE -> {
                 if (s == null) {
@@ -183,6 +203,10 @@ final class ProfileProcessor implements Processor<String, ProfileCommand, String
                 return;
             }
             default -> throw new IllegalStateException("not a profile command: " + cmd.kind());
+        }
+        if (s.mergedInto == null && cmd.kind() != ProfileCommand.Kind.CONSENT) {
+            // Computed traits follow the aggregates: an event, or the absorbed profile's events on a merge.
+            redis.writeComputedTraits(profileId, engine.recomputeTraits(s, now), now);
         }
         profiles.put(profileId, ProfileStateCodec.encode(s));
         retime(profileId, dueBefore, s.mergedInto != null ? 0 : s.expiryDue);
@@ -225,6 +249,8 @@ final class ProfileProcessor implements Processor<String, ProfileCommand, String
             ProfileState s = ProfileStateCodec.decode(stored);
             List<MembershipChange> changes = engine.expire(s, now);
             publish(s, changes, -1, now);
+            // A window moved on: counts and sums of computed traits fall without any new event.
+            redis.writeComputedTraits(profileId, engine.recomputeTraits(s, now), now);
             profiles.put(profileId, ProfileStateCodec.encode(s));
             if (s.expiryDue != 0) {
                 timers.put(timerKey(s.expiryDue, profileId), new byte[0]);

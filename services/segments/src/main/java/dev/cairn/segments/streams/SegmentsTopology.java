@@ -156,8 +156,7 @@ public class SegmentsTopology {
                 }
             }
             case IDENTITY_CHANGE_KIND_SPLIT -> {
-                // Moved identifiers follow the (first) split-off profile; the aggregates stay where they are, as
-                // they cannot be told apart per identifier (see README: split is partial).
+                // Moved identifiers follow the (first) split-off profile; their state follows them (profile stage).
                 if (c.getSplitProfileIdsCount() > 0) {
                     for (Identifier i : c.getIdentifiersList()) {
                         out.add(KeyValue.pair(key(i), ProfileCommand.link(key(i), c.getSplitProfileIds(0), at)));
@@ -175,7 +174,7 @@ public class SegmentsTopology {
         return out;
     }
 
-    /** Profile-stage commands: merges move state, deletes erase it. */
+    /** Profile-stage commands: merges and splits move state, deletes erase it. */
     static List<KeyValue<String, ProfileCommand>> profileCommands(IdentityChange c) {
         List<KeyValue<String, ProfileCommand>> out = new ArrayList<>();
         long at = ProfileEngine.millis(c.getOccurredAt());
@@ -183,6 +182,12 @@ public class SegmentsTopology {
             case IDENTITY_CHANGE_KIND_MERGED -> {
                 for (String absorbed : c.getAbsorbedProfileIdsList()) {
                     out.add(KeyValue.pair(absorbed, ProfileCommand.absorb(c.getProfileId(), at)));
+                }
+            }
+            case IDENTITY_CHANGE_KIND_SPLIT -> {
+                if (c.getSplitProfileIdsCount() > 0) {
+                    out.add(KeyValue.pair(c.getProfileId(), ProfileCommand.split(c.getSplitProfileIds(0),
+                            c.getIdentifiersList().stream().map(SegmentsTopology::key).toList(), at)));
                 }
             }
             case IDENTITY_CHANGE_KIND_DELETED ->
