@@ -158,7 +158,7 @@ class ConsentRecordingTest {
     }
 
     @Test
-    void a_withdrawal_made_while_anonymous_still_holds_after_login_and_merge() {
+    void a_withdrawal_made_while_anonymous_still_holds_after_login_and_merge_and_a_split_separates_them_again() {
         Identifier anon = id("anonymous_id", "a-" + UUID.randomUUID());
         Identifier user = id("user_id", "u-" + UUID.randomUUID());
         Instant t0 = Instant.now().minusSeconds(600);
@@ -189,6 +189,22 @@ class ConsentRecordingTest {
                         .getStatus() == ConsentStatus.CONSENT_STATUS_WITHDRAWN,
                 1, Duration.ofSeconds(20));
         assertFalse(states.isEmpty(), "the merged profile's state was republished for the user_id");
+
+        // identity splits the anonymous id off again (say, an operator's unmerge): each side is back to its
+        // own choices, and the states are republished.
+        String p3 = "p-" + UUID.randomUUID();
+        TestKafka.send("cairn.identity.changes.v1", p1, change(seq + 3, IdentityChangeKind.IDENTITY_CHANGE_KIND_SPLIT,
+                p1, List.of(), anon).toBuilder().addSplitProfileIds(p3).build().toByteArray());
+        awaitTrue(() -> decide(user, "personalization", "EU").getAllowed());
+        Decision afterSplit = decide(user, "personalization", "EU");
+        assertEquals(ConsentReason.CONSENT_REASON_EXPLICIT_CHOICE, afterSplit.getReason());
+        assertEquals(user, afterSplit.getDecidedBy(), "the user's own grant decides again");
+        assertFalse(decide(anon, "personalization", "EU").getAllowed(), "the anonymous id keeps its withdrawal");
+        var republished = TopicReader.read("cairn.consent.state.v1", r -> userKey.equals(new String(r.key()))
+                && parse(r.value()).getPurposes(0).getStatus() == ConsentStatus.CONSENT_STATUS_GRANTED
+                && parse(r.value()).getStateVersion() > parse(states.get(0).value()).getStateVersion(),
+                1, Duration.ofSeconds(20));
+        assertFalse(republished.isEmpty(), "the user's state after the split was published for ingest and segments");
     }
 
     static IdentityChange change(long seq, IdentityChangeKind kind, String profile, List<String> absorbed,
