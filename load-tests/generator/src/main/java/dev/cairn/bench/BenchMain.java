@@ -172,7 +172,10 @@ public class BenchMain implements QuarkusApplication {
             Map<String, Double> tp = (Map<String, Double>) line.get("throughput");
             for (Map.Entry<String, Double> e : tp.entrySet()) {
                 sb.append("| ").append(line.get("scenario")).append(" | ").append(e.getKey()).append(" | ")
-                        .append(String.format(java.util.Locale.ROOT, "%.1f", e.getValue())).append(" | ")
+                        .append(e.getValue() < 10
+                                ? String.format(java.util.Locale.ROOT, "%.4f", e.getValue())
+                                : String.format(java.util.Locale.ROOT, "%.1f", e.getValue()))
+                        .append(" | ")
                         .append(line.get("throughput_unit")).append(" |\n");
             }
         }

@@ -128,6 +128,29 @@ public final class Baselines implements Scenario {
         return rps;
     }
 
+    /**
+     * Identity's consumer lag on the links topic (kafka-consumer-groups), or -1 if it could not be read. A
+     * backlog left by an earlier event stream competes with what a scenario measures: it is recorded with it.
+     */
+    static long identityLinksBacklog(BenchContext ctx) {
+        try {
+            Processes.Finished run = Processes.run(List.of(Processes.java(), "-cp", libs(ctx) + "/*",
+                    "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand", "--bootstrap-server",
+                    "127.0.0.1:" + ctx.port("kafka"), "--describe", "--group", "cairn-identity"),
+                    Duration.ofSeconds(60), ctx.out.resolve("logs/identity-lag.log"));
+            long lag = 0;
+            for (String line : run.output().split("\n")) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length >= 6 && f[0].equals("cairn-identity") && f[5].matches("\\d+")) {
+                    lag += Long.parseLong(f[5]);
+                }
+            }
+            return lag;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** redis-benchmark GET against the stack's Redis: no pipelining, 50 clients. */
     static Map<String, Object> redisBenchmark(BenchContext ctx, Params p) throws IOException {
         Processes.Finished run = Processes.run(List.of("redis-benchmark", "-h", "127.0.0.1", "-p",

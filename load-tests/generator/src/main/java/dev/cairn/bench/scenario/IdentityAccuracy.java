@@ -32,6 +32,8 @@ import dev.cairn.proto.ingest.v1.IngestServiceGrpc;
  */
 public final class IdentityAccuracy implements Scenario {
 
+    static final String AMBIGUOUS = "ambiguous:";
+
     @Override
     public String name() {
         return "identity-accuracy";
@@ -40,6 +42,7 @@ public final class IdentityAccuracy implements Scenario {
     @Override
     public ScenarioResult run(BenchContext ctx, Params p) throws Exception {
         ScenarioResult r = new ScenarioResult(name());
+        r.figures.put("identity_links_backlog_before", Baselines.identityLinksBacklog(ctx));
         String run = "acc-" + ctx.runId.toLowerCase().replace("t", "").replace("z", "");
         int phoneBase = (int) ((System.currentTimeMillis() / 60_000) % 10_000);
         SyntheticPeople people = new SyntheticPeople(run, p.integer("people"), p.integer("seed"), phoneBase);
@@ -103,15 +106,33 @@ public final class IdentityAccuracy implements Scenario {
         }
         r.figures.put("settle_seconds", RequestResponse.round((System.nanoTime() - settleStart) / 1e9));
 
+        // As Resolve answers: an ambiguous identifier counts in the profile it is reported with.
         PairwiseScore score = new PairwiseScore();
+        // As a caller that honours the ambiguous flag would use it: an ambiguous identifier is attributed to no one.
+        PairwiseScore honouringAmbiguous = new PairwiseScore();
         int notFound = 0;
+        int ambiguous = 0;
+        Map<Item, String> profiles = new HashMap<>();
         for (Item item : people.items) {
-            String profile = current.get(item);
-            if (profile == null) {
+            String resolved = current.get(item);
+            if (resolved == null) {
                 notFound++;
             }
+            boolean isAmbiguous = resolved != null && resolved.startsWith(AMBIGUOUS);
+            String profile = isAmbiguous ? resolved.substring(AMBIGUOUS.length()) : resolved;
+            if (isAmbiguous) {
+                ambiguous++;
+            }
+            if (profile != null) {
+                profiles.put(item, profile);
+            }
             score.add(item.person(), profile);
+            honouringAmbiguous.add(item.person(), isAmbiguous ? null : profile);
         }
+        r.figures.put("items_ambiguous", ambiguous);
+        r.figures.put("honouring_ambiguous_flag", Map.of("precision", honouringAmbiguous.precision(), "recall",
+                honouringAmbiguous.recall(), "predicted_pairs", honouringAmbiguous.predictedPairs(), "correct_pairs",
+                honouringAmbiguous.correctPairs()));
         r.figures.put("items", score.items());
         r.figures.put("items_not_found", notFound);
         r.figures.put("true_pairs", score.truePairs());
@@ -119,16 +140,24 @@ public final class IdentityAccuracy implements Scenario {
         r.figures.put("correct_pairs", score.correctPairs());
         r.figures.put("precision", score.precision());
         r.figures.put("recall", score.recall());
-        diagnose(r, people.items, current);
+        diagnose(r, people.items, profiles);
         r.target("identity pairwise precision", ">= 0.999", score.precision(), 0.999, true);
         r.target("identity pairwise recall", ">= 0.98", score.recall(), 0.98, true);
+        r.target("identity pairwise precision, ambiguous ids unattributed", ">= 0.999", honouringAmbiguous.precision(),
+                0.999, true);
+        r.target("identity pairwise recall, ambiguous ids unattributed", ">= 0.98", honouringAmbiguous.recall(), 0.98,
+                true);
         r.throughput.put("precision", score.precision());
         r.throughput.put("recall", score.recall());
         r.throughputUnit = "pairwise score (target: precision 0.999, recall 0.98)";
         return r;
     }
 
-    /** Item -> profile id, for the items identity found (an ambiguous or unknown one is absent). */
+    /**
+     * Item -> profile id, for the items identity found (an unknown one is absent). An identifier identity
+     * demoted to ambiguous is reported with the profile it was first linked to; its id carries
+     * {@link #AMBIGUOUS} in front so that the score can be computed both ways.
+     */
     static Map<Item, String> resolveAll(Grpc.Pool identity, List<Item> items) {
         Map<Item, String> out = new HashMap<>();
         for (int from = 0; from < items.size(); from += 100) {
@@ -142,7 +171,7 @@ public final class IdentityAccuracy implements Scenario {
             for (int i = 0; i < chunk.size(); i++) {
                 Resolution rr = res.get(i);
                 if (rr.getFound() && !rr.getProfileId().isEmpty()) {
-                    out.put(chunk.get(i), rr.getProfileId());
+                    out.put(chunk.get(i), (rr.getAmbiguous() ? AMBIGUOUS : "") + rr.getProfileId());
                 }
             }
         }

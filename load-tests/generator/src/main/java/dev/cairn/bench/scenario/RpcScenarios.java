@@ -80,6 +80,7 @@ public final class RpcScenarios {
         @Override
         public ScenarioResult run(BenchContext ctx, Params p) throws Exception {
             int users = p.integer("seed_users");
+            long backlog = Baselines.identityLinksBacklog(ctx);
             seed(ctx, users);
             Grpc.Pool pool = ctx.pool("identity", p.integer("connections"));
             AsyncCall call = seq -> Grpc.toFuture(IdentityServiceGrpc.newFutureStub(pool.next())
@@ -92,6 +93,7 @@ public final class RpcScenarios {
                         return 1;
                     });
             ScenarioResult r = new ScenarioResult(name());
+            r.figures.put("identity_links_backlog_before", backlog);
             RequestResponse.measure(ctx, p, r, "Resolve", call, "identity");
             RequestResponse.standardTargets(r, "identity Resolve", true);
             return r;
