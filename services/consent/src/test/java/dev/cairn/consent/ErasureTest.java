@@ -36,6 +36,7 @@ import io.quarkus.vertx.VertxContextSupport;
 import dev.cairn.consent.service.ErasureCoordinator;
 import dev.cairn.consent.service.ErasureSweeper;
 import dev.cairn.platform.consent.SubjectKeys;
+import dev.cairn.proto.consent.v1.AuditEntry;
 import dev.cairn.proto.consent.v1.ConsentServiceGrpc.ConsentServiceBlockingStub;
 import dev.cairn.proto.consent.v1.DecideRequest;
 import dev.cairn.proto.consent.v1.DecisionQuery;
@@ -43,6 +44,8 @@ import dev.cairn.proto.consent.v1.ErasureStep;
 import dev.cairn.proto.consent.v1.ErasureStepKind;
 import dev.cairn.proto.consent.v1.ErasureStepStatus;
 import dev.cairn.proto.consent.v1.ExportSubjectRequest;
+import dev.cairn.proto.consent.v1.GetAuditTrailRequest;
+import dev.cairn.proto.consent.v1.GetAuditTrailResponse;
 import dev.cairn.proto.consent.v1.GetConsentHistoryRequest;
 import dev.cairn.proto.consent.v1.GetErasureRequestRequest;
 import dev.cairn.proto.consent.v1.GetErasureRequestResponse;
@@ -201,6 +204,41 @@ class ErasureTest {
         assertEquals(6, identity.getAttempts(), "the failed step was retried (3 more attempts)");
         assertEquals(ErasureStepStatus.ERASURE_STEP_STATUS_FAILED, get(requestId).getStatus(),
                 "still FAILED while identity is unreachable: it stays in the sweep's hands, visibly");
+    }
+
+    @Test
+    void the_audit_trail_shows_who_changed_and_read_a_subject_newest_first_and_records_its_own_reads() {
+        Identifier user = id("user_id", "t-" + UUID.randomUUID());
+        stub.recordConsent(RecordConsentRequest.newBuilder()
+                .addRecords(rec(user, "analytics", "EU", ConsentStatus.CONSENT_STATUS_GRANTED, ts(Instant.now())))
+                .build());
+        stub.getConsentHistory(GetConsentHistoryRequest.newBuilder().setSubject(user).build());
+        String requestId = stub.requestErasure(RequestErasureRequest.newBuilder().setSubject(user)
+                .setReason("ticket GDPR-7").build()).getRequestId();
+        awaitTrue(() -> get(requestId).getStatus() != ErasureStepStatus.ERASURE_STEP_STATUS_PENDING);
+
+        GetAuditTrailResponse trail = stub.getAuditTrail(GetAuditTrailRequest.newBuilder().setSubject(user).build());
+        List<String> actions = trail.getEntriesList().stream().map(AuditEntry::getAction).toList();
+        assertEquals("consent.record", actions.get(actions.size() - 1), "oldest last: " + actions);
+        assertTrue(actions.indexOf("privacy.erasure.requested") < actions.indexOf("consent.history.read"),
+                "newest first: " + actions);
+        assertTrue(actions.contains("privacy.erasure.finished"), actions.toString());
+        assertTrue(trail.getEntriesList().stream().filter(e -> !e.getAction().startsWith("privacy.erasure.step")
+                && !e.getAction().equals("privacy.erasure.finished"))
+                .allMatch(e -> e.getActor().equals("test-client")), "the caller is named: " + trail);
+        assertFalse(trail.toString().contains(user.getValue()), "no personal value in the trail");
+
+        // Reading it was recorded; pages follow each other without overlap.
+        GetAuditTrailResponse first = stub.getAuditTrail(GetAuditTrailRequest.newBuilder().setSubject(user)
+                .setPageSize(1).build());
+        assertEquals("privacy.audit.read", first.getEntries(0).getAction());
+        GetAuditTrailResponse second = stub.getAuditTrail(GetAuditTrailRequest.newBuilder().setSubject(user)
+                .setPageSize(1).setPageToken(first.getNextPageToken()).build());
+        assertEquals(trail.getEntries(0), second.getEntries(0),
+                "the second page goes on where the first stopped: the newest entry before the first read");
+        StatusRuntimeException bad = assertThrows(StatusRuntimeException.class, () -> stub.getAuditTrail(
+                GetAuditTrailRequest.newBuilder().setSubject(user).setPageToken("??").build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, bad.getStatus().getCode());
     }
 
     @Test

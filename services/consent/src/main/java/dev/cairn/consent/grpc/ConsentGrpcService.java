@@ -6,6 +6,7 @@ import io.quarkus.grpc.GrpcService;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 
+import dev.cairn.consent.service.AuditTrail;
 import dev.cairn.consent.service.ConsentDecider;
 import dev.cairn.consent.service.ConsentHistory;
 import dev.cairn.consent.service.ConsentLedger;
@@ -15,6 +16,8 @@ import dev.cairn.proto.consent.v1.DecideRequest;
 import dev.cairn.proto.consent.v1.DecideResponse;
 import dev.cairn.proto.consent.v1.ExportSubjectRequest;
 import dev.cairn.proto.consent.v1.ExportSubjectResponse;
+import dev.cairn.proto.consent.v1.GetAuditTrailRequest;
+import dev.cairn.proto.consent.v1.GetAuditTrailResponse;
 import dev.cairn.proto.consent.v1.GetConsentHistoryRequest;
 import dev.cairn.proto.consent.v1.GetConsentHistoryResponse;
 import dev.cairn.proto.consent.v1.GetConsentStateRequest;
@@ -45,6 +48,9 @@ public class ConsentGrpcService extends MutinyConsentServiceGrpc.ConsentServiceI
 
     @Inject
     SubjectExport export;
+
+    @Inject
+    AuditTrail auditTrail;
 
     @Inject
     SecurityIdentity identity;
@@ -92,6 +98,12 @@ public class ConsentGrpcService extends MutinyConsentServiceGrpc.ConsentServiceI
     public Uni<ExportSubjectResponse> exportSubject(ExportSubjectRequest request) {
         String caller = caller();
         return Uni.createFrom().deferred(() -> export.export(request, caller));
+    }
+
+    @Override
+    public Uni<GetAuditTrailResponse> getAuditTrail(GetAuditTrailRequest request) {
+        String caller = caller();
+        return Uni.createFrom().deferred(() -> auditTrail.read(request, caller));
     }
 
     private String caller() {
