@@ -85,7 +85,9 @@ public final class KeycloakServer implements QuarkusTestResourceLifecycleManager
             builder.environment().put("KC_BOOTSTRAP_ADMIN_USERNAME", "admin");
             builder.environment().put("KC_BOOTSTRAP_ADMIN_PASSWORD", adminSecret);
             process = builder.start();
-            Processes.awaitTrue("Keycloak on port " + port, Duration.ofSeconds(180), this::ready,
+            // About 40 s on a quiet 2-core machine (it re-augments its copy first); three minutes and more when
+            // other builds share the cores, so the bound is generous.
+            Processes.awaitTrue("Keycloak on port " + port, Duration.ofSeconds(420), this::ready,
                     home.resolve("keycloak.log"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
