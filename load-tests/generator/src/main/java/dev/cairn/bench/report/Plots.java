@@ -33,9 +33,10 @@ public final class Plots {
         System.setProperty("java.awt.headless", "true");
         List<Chart<?, ?>> charts = new ArrayList<>();
         if (!r.sweeps.isEmpty()) {
-            XYChart c = new XYChartBuilder().width(700).height(450).title(r.name + ": latency over load")
+            XYChart c = new XYChartBuilder().width(800).height(600).title(r.name + ": latency over load")
                     .xAxisTitle("offered load (requests/s)").yAxisTitle("latency (ms, from intended send)").build();
-            c.getStyler().setYAxisLogarithmic(true).setLegendPosition(Styler.LegendPosition.InsideNW);
+            c.getStyler().setYAxisLogarithmic(true).setLegendPosition(Styler.LegendPosition.OutsideS);
+            c.getStyler().setXAxisDecimalPattern("#,###");
             for (Map.Entry<String, List<LoadResult>> e : r.sweeps.entrySet()) {
                 List<LoadResult> points = e.getValue();
                 if (points.isEmpty()) {
@@ -47,7 +48,7 @@ public final class Plots {
                     for (LoadResult lr : points) {
                         double v = lr.percentileMillis(pct);
                         if (!Double.isNaN(v)) {
-                            x.add(lr.offeredPerSecond());
+                            x.add((double) Math.round(lr.offeredPerSecond()));
                             y.add(Math.max(0.001, v));
                         }
                     }
@@ -60,7 +61,7 @@ public final class Plots {
             charts.add(c);
         }
         if (!r.distributions.isEmpty()) {
-            XYChart c = new XYChartBuilder().width(700).height(450).title(r.name + ": latency distribution")
+            XYChart c = new XYChartBuilder().width(800).height(600).title(r.name + ": latency distribution")
                     .xAxisTitle("percentile").yAxisTitle("latency (ms)").build();
             c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
             for (Map.Entry<String, Histogram> e : r.distributions.entrySet()) {
@@ -79,12 +80,16 @@ public final class Plots {
             charts.add(c);
         }
         if (!r.throughput.isEmpty()) {
-            CategoryChart c = new CategoryChartBuilder().width(700).height(450)
+            CategoryChart c = new CategoryChartBuilder().width(800).height(600)
                     .title(r.name + ": throughput against baseline").yAxisTitle(r.throughputUnit).build();
             c.getStyler().setLegendVisible(false);
             c.getStyler().setLabelsVisible(true);
             c.getStyler().setXAxisLabelRotation(15);
-            c.addSeries("throughput", new ArrayList<>(r.throughput.keySet()), new ArrayList<>(r.throughput.values()));
+            List<Double> values = new ArrayList<>();
+            for (double v : r.throughput.values()) {
+                values.add(v < 10 ? Math.round(v * 1000) / 1000.0 : (double) Math.round(v));
+            }
+            c.addSeries("throughput", new ArrayList<>(r.throughput.keySet()), values);
             charts.add(c);
         }
         if (charts.isEmpty()) {
