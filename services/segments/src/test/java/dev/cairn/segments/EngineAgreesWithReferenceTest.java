@@ -182,16 +182,20 @@ class EngineAgreesWithReferenceTest {
         }
         String subject = "user_id:s" + s.subject();
         if (s.flag() == 3 && s.kind() == 3) {
+            versions.put("erased:" + subject, 1L);
             return new ReferenceEvaluator.Arrival(now, null, subject, null);
         }
         // Versions mostly increase; a negative delta replays a stale state, which must be ignored. As in consent,
         // a fresh state always gets a new version: two different states never share one.
         long latest = versions.getOrDefault(subject, 0L);
         long version;
-        if (s.versionDelta() < 0) {
+        // After an erasure consent publishes nothing older about the subject: only a fresh state (a new record).
+        boolean erased = versions.containsKey("erased:" + subject);
+        versions.remove("erased:" + subject);
+        if (s.versionDelta() < 0 && !erased) {
             version = latest + s.versionDelta();
         } else {
-            version = latest + 1 + s.versionDelta();
+            version = latest + 1 + Math.max(0, s.versionDelta());
             versions.put(subject, version);
         }
         ConsentState.Builder c = ConsentState.newBuilder().setStateVersion(version);
@@ -215,7 +219,9 @@ class EngineAgreesWithReferenceTest {
         Map<String, Long> versions = new HashMap<>();
         long now = T0;
         for (Step s : steps) {
-            now += s.advanceMinutes() * 60_000L;
+            // One millisecond more per step: two inputs never arrive at the same instant, as on one stream thread,
+            // so "which came later" is always decidable (also between a merged profile's halves).
+            now += s.advanceMinutes() * 60_000L + 1;
             if (s.kind() == 4 && s.flag() != 3) {
                 driven.tick(now); // time passes with no input: only the punctuator runs
             } else {
@@ -245,7 +251,9 @@ class EngineAgreesWithReferenceTest {
         boolean merged = false;
         for (int i = 0; i < steps.size(); i++) {
             Step s = steps.get(i);
-            now += s.advanceMinutes() * 60_000L;
+            // One millisecond more per step: two inputs never arrive at the same instant, as on one stream thread,
+            // so "which came later" is always decidable (also between a merged profile's halves).
+            now += s.advanceMinutes() * 60_000L + 1;
             if (!merged && i >= mergeAt * steps.size() / 100) {
                 survivor.tick(now);
                 absorbed.tick(now);

@@ -292,10 +292,13 @@ public final class ProfileEngine {
         });
         absorbed.consent.forEach((subject, c) -> {
             ProfileState.SubjectConsent mine = survivor.consent.get(subject);
-            // Between a state and a tombstone the later arrival wins (as on one profile); between two states,
-            // the higher version.
+            // Between a state and a tombstone the later arrival wins (as on one profile), the tombstone if they
+            // arrived at the same instant (erasure errs on the side of forgetting); between two states, the
+            // higher version.
             boolean theirs = mine == null
-                    || (mine.erased || c.erased ? c.arrivedAt > mine.arrivedAt : mine.stateVersion < c.stateVersion);
+                    || (mine.erased || c.erased
+                            ? c.arrivedAt > mine.arrivedAt || (c.arrivedAt == mine.arrivedAt && c.erased)
+                            : mine.stateVersion < c.stateVersion);
             if (theirs) {
                 survivor.consent.put(subject, c);
             }
