@@ -137,7 +137,7 @@ public final class IngestScenarios {
         Duration warmup = p.duration("warmup");
         Duration duration = p.duration("duration");
         Profiler profiler = Boolean.parseBoolean(p.asMap().getOrDefault("profile", "false"))
-                ? Profiler.start(ctx.servicePid("ingest"), ctx.out.resolve(name + "-ingest.jfr"))
+                ? Profiler.tryStart(ctx.servicePid("ingest"), ctx.out.resolve(name + "-ingest.jfr"), r.notes)
                 : null;
         LoadResult peak = ClosedLoop.run(call, p.integer("concurrency"), warmup, duration);
         if (profiler != null) {

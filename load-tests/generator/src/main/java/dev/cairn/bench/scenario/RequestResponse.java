@@ -41,7 +41,7 @@ final class RequestResponse {
         Duration duration = p.duration("duration");
 
         Profiler profiler = service != null && Boolean.parseBoolean(p.asMap().getOrDefault("profile", "false"))
-                ? Profiler.start(ctx.servicePid(service), ctx.out.resolve(r.name + "-" + service + ".jfr"))
+                ? Profiler.tryStart(ctx.servicePid(service), ctx.out.resolve(r.name + "-" + service + ".jfr"), r.notes)
                 : null;
         LoadResult peak = ClosedLoop.run(call, concurrency, warmup, duration);
         if (profiler != null) {

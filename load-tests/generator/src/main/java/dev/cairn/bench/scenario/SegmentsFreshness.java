@@ -110,8 +110,8 @@ public final class SegmentsFreshness implements Scenario {
                     .withDeadlineAfter(30, TimeUnit.SECONDS).ingestBatch(req.build())), batch);
         };
         Profiler profiler = Boolean.parseBoolean(p.asMap().getOrDefault("profile", "false"))
-                ? Profiler.start(ctx.servicePid("segments"),
-                        ctx.out.resolve(name() + "-" + eventsPerSecond + "-segments.jfr"))
+                ? Profiler.tryStart(ctx.servicePid("segments"),
+                        ctx.out.resolve(name() + "-" + eventsPerSecond + "-segments.jfr"), r.notes)
                 : null;
         LoadResult stream = OpenLoop.run(call, (double) eventsPerSecond / batch, p.duration("warmup"),
                 p.duration("duration"), 2_000);

@@ -42,6 +42,19 @@ public final class Profiler {
         return new Profiler(pid, file);
     }
 
+    /**
+     * A profile is an aid, not the measurement: when the JVM cannot be attached to (e.g. started with SIGQUIT
+     * ignored), the phase runs unprofiled and the note says so.
+     */
+    public static Profiler tryStart(long pid, Path file, java.util.List<String> notes) {
+        try {
+            return start(pid, file);
+        } catch (IOException | RuntimeException e) {
+            notes.add("not profiled: " + e.getMessage().lines().findFirst().orElse(""));
+            return null;
+        }
+    }
+
     public Map<String, Object> stop() throws IOException {
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         // How busy the service was: a service far below the machine's cores is waiting on something, not computing.
