@@ -62,6 +62,12 @@ public final class GrpcErrors {
                     .addDetails(Any.pack(retry))
                     .build());
         }
+        if (t instanceof io.vertx.core.http.ConnectionPoolTooBusyException) {
+            // A client pool (Redis, HTTP) has more requests waiting than it allows: the caller is ahead of what
+            // this instance can serve right now. Backpressure, not a bug: retry shortly.
+            return toStatusException(new BackpressureException(
+                    "too many requests in flight on this instance; retry shortly", java.time.Duration.ofMillis(100)));
+        }
         if (t instanceof DependencyUnavailableException || t instanceof TimeoutException) {
             return Status.UNAVAILABLE.withDescription(t.getMessage()).asException();
         }

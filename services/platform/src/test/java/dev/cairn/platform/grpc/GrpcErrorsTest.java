@@ -41,6 +41,15 @@ class GrpcErrorsTest {
     }
 
     @Test
+    void a_client_pool_with_too_many_waiting_requests_is_backpressure_not_an_internal_error() throws Exception {
+        StatusException e = GrpcErrors.toStatusException(new java.util.concurrent.CompletionException(
+                new io.vertx.core.http.ConnectionPoolTooBusyException("Connection pool reached max wait queue size")));
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+        RetryInfo retry = StatusProto.fromThrowable(e).getDetails(0).unpack(RetryInfo.class);
+        assertEquals(100_000_000, retry.getRetryDelay().getNanos());
+    }
+
+    @Test
     void dependencies_security_and_unknown_failures_map_to_their_codes() {
         assertEquals(Status.Code.UNAVAILABLE, GrpcErrors.toStatusException(
                 new DependencyUnavailableException("redis", "timeout", null)).getStatus().getCode());
