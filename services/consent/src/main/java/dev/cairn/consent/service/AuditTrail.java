@@ -1,8 +1,6 @@
 package dev.cairn.consent.service;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -32,37 +30,24 @@ public class AuditTrail {
     public Uni<GetAuditTrailResponse> read(GetAuditTrailRequest request, String actor) {
         List<FieldViolation> problems = new ArrayList<>();
         ConsentDecider.subjectProblems("subject", request.getSubject(), problems);
-        if (request.getPageSize() < 0 || request.getPageSize() > 1000) {
-            problems.add(new FieldViolation("page_size", "between 0 (default 100) and 1000"));
-        }
-        long before = Long.MAX_VALUE;
-        if (!request.getPageToken().isEmpty()) {
-            try {
-                before = Long.parseLong(new String(Base64.getUrlDecoder().decode(request.getPageToken()),
-                        StandardCharsets.UTF_8));
-            } catch (IllegalArgumentException e) {
-                problems.add(new FieldViolation("page_token", "not a token this service issued"));
-            }
-        }
+        int size = PageTokens.size(request.getPageSize(), problems);
+        long before = PageTokens.read(request.getPageToken(), problems).orElse(Long.MAX_VALUE);
         if (!problems.isEmpty()) {
             throw new InvalidRequestException(problems);
         }
-        int size = request.getPageSize() == 0 ? 100 : request.getPageSize();
-        long below = before;
         String key = SubjectKeys.key(request.getSubject().getNamespace(), request.getSubject().getValue());
         String hash = audit.subjectHash(key);
         return Panache.withTransaction(() -> AuditEntryEntity.<AuditEntryEntity>find(
-                "subjectHash = ?1 and id < ?2 order by id desc", hash, below).page(0, size).list()
+                "subjectHash = ?1 and id < ?2 order by id desc", hash, before).page(0, size).list()
                 .call(() -> audit.record(actor, "privacy.audit.read",
-                        key, below == Long.MAX_VALUE ? "first page" : "entries before " + below)))
+                        key, before == Long.MAX_VALUE ? "first page" : "entries before " + before)))
                 .map(entries -> {
                     GetAuditTrailResponse.Builder b = GetAuditTrailResponse.newBuilder();
                     entries.forEach(e -> b.addEntries(AuditEntry.newBuilder()
                             .setAt(StateDerivation.timestamp(e.at)).setActor(e.actor).setAction(e.action)
                             .setDetail(e.detail == null ? "" : e.detail)));
                     if (entries.size() == size) {
-                        b.setNextPageToken(Base64.getUrlEncoder().withoutPadding().encodeToString(
-                                Long.toString(entries.get(entries.size() - 1).id).getBytes(StandardCharsets.UTF_8)));
+                        b.setNextPageToken(PageTokens.write(entries.get(entries.size() - 1).id));
                     }
                     return b.build();
                 });

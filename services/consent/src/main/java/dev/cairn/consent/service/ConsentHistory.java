@@ -1,8 +1,6 @@
 package dev.cairn.consent.service;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -44,23 +42,15 @@ public class ConsentHistory {
         if (!request.getPurpose().isEmpty() && !policy.isPurpose(request.getPurpose())) {
             problems.add(new FieldViolation("purpose", "unknown purpose '" + request.getPurpose() + "'"));
         }
-        if (request.getPageSize() < 0 || request.getPageSize() > 1000) {
-            problems.add(new FieldViolation("page_size", "between 0 (default 100) and 1000"));
-        }
-        int offset = 0;
-        if (!request.getPageToken().isEmpty()) {
-            try {
-                offset = Integer.parseInt(new String(Base64.getUrlDecoder().decode(request.getPageToken()),
-                        StandardCharsets.UTF_8));
-            } catch (IllegalArgumentException e) {
-                problems.add(new FieldViolation("page_token", "not a token this service issued"));
-            }
+        int size = PageTokens.size(request.getPageSize(), problems);
+        long offset = PageTokens.read(request.getPageToken(), problems).orElse(0);
+        if (offset < 0 || offset > Integer.MAX_VALUE) {
+            problems.add(new FieldViolation("page_token", "not a token this service issued"));
         }
         if (!problems.isEmpty()) {
             throw new InvalidRequestException(problems);
         }
-        int size = request.getPageSize() == 0 ? 100 : request.getPageSize();
-        int from = offset;
+        int from = (int) offset;
         String key = SubjectKeys.key(request.getSubject().getNamespace(), request.getSubject().getValue());
         return Panache.withTransaction(() -> profiles.linkedKeys(key).flatMap(keys -> {
             var query = request.getPurpose().isEmpty()
@@ -73,8 +63,7 @@ public class ConsentHistory {
             GetConsentHistoryResponse.Builder b = GetConsentHistoryResponse.newBuilder();
             records.forEach(r -> b.addRecords(toProto(r)));
             if (records.size() == size) {
-                b.setNextPageToken(Base64.getUrlEncoder().withoutPadding()
-                        .encodeToString(Integer.toString(from + size).getBytes(StandardCharsets.UTF_8)));
+                b.setNextPageToken(PageTokens.write(from + size));
             }
             return b.build();
         });
