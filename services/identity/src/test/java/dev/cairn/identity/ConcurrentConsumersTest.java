@@ -31,9 +31,10 @@ import dev.cairn.proto.events.v1.IdentifierLinks;
 
 /**
  * Must hold: concurrent events for the same people from several consumer instances give the same graph as
- * applying them serially in log order. Four writers (standing for consumer instances; each is a separate
- * transaction on its own connection, exactly what another instance would run) decide overlapping events for
- * the same few people at once; the log's decision order is then replayed by one writer into a fresh space.
+ * applying them serially in log order. Four writers (standing for consumer instances; each decides a poll of
+ * 1 to 8 events in one transaction on its own connection, exactly what another instance would run) decide
+ * overlapping events for the same few people at once, redeliveries included; the log's decision order is then
+ * replayed one event per transaction by one writer into a fresh space.
  */
 @QuarkusTest
 class ConcurrentConsumersTest {
@@ -81,8 +82,15 @@ class ConcurrentConsumersTest {
             List<Future<?>> done = new ArrayList<>();
             List<IdentifierLinks> shuffled = new ArrayList<>(events);
             Collections.shuffle(shuffled, random);
-            for (IdentifierLinks e : shuffled) {
-                done.add(writers.submit(() -> GraphProbe.await(() -> ledger.link(live, e))));
+            // Redeliveries: one inside the batch that first carries the event, one in a later batch.
+            shuffled.add(shuffled.indexOf(events.get(0)) + 1, events.get(0));
+            shuffled.add(events.get(1));
+            // Each writer takes a poll's worth at a time, as the consumer does: 1 to 8 events in one transaction.
+            for (int from = 0; from < shuffled.size();) {
+                List<IdentifierLinks> poll = List
+                        .copyOf(shuffled.subList(from, Math.min(shuffled.size(), from + 1 + random.nextInt(8))));
+                from += poll.size();
+                done.add(writers.submit(() -> GraphProbe.await(() -> ledger.linkAll(live, poll))));
             }
             for (Future<?> f : done) {
                 f.get();

@@ -44,8 +44,12 @@ class SharedIdentifiersTest {
                 long userIds = r.getIdentifiersList().stream().filter(i -> i.getNamespace().equals("user_id")).count();
                 assertEquals(1, userIds, "no profile holds two user_ids: " + r);
             }
-            assertTrue(profiles.contains(tablet.getProfileId()),
-                    "the tablet stays, flagged ambiguous, with the profile it was first linked to");
+            assertTrue(tablet.getFound(), "identity knows the tablet: " + tablet);
+            assertEquals("", tablet.getProfileId(), "a shared tablet is attributed to no one: " + tablet);
+            assertEquals(List.of(device), tablet.getIdentifiersList(), "it lists only itself: " + tablet);
+            for (Resolution r : resolved) {
+                assertFalse(r.getIdentifiersList().contains(device), "no profile lists the shared tablet: " + r);
+            }
         } finally {
             channel.shutdownNow();
         }

@@ -236,9 +236,11 @@ public class IdentityGrpcService implements IdentityService {
 
     private static Resolution resolution(Hit hit) {
         Resolution.Builder r = Resolution.newBuilder().setIdentifier(hit.identifier().toProto()).setFound(hit.found());
-        if (hit.found()) {
-            r.setProfileId(hit.profileId()).setAmbiguous(hit.ambiguous())
-                    .addAllIdentifiers(hit.members().stream().map(Ident::toProto).toList());
+        if (hit.found() && hit.ambiguous()) {
+            // Shared by several people: attributed to no one, so a caller cannot personalize for the wrong one.
+            r.setAmbiguous(true).addIdentifiers(hit.identifier().toProto());
+        } else if (hit.found()) {
+            r.setProfileId(hit.profileId()).addAllIdentifiers(hit.members().stream().map(Ident::toProto).toList());
         }
         return r.build();
     }

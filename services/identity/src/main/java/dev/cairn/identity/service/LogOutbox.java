@@ -20,6 +20,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
+import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
@@ -57,6 +59,9 @@ public class LogOutbox {
     IdentityMetrics metrics;
 
     @Inject
+    Vertx vertx;
+
+    @Inject
     @Channel("identity-changes")
     MutinyEmitter<byte[]> changes;
 
@@ -73,6 +78,17 @@ public class LogOutbox {
             pending.set(0);
             LOG.warnf(t, "outbox of space %s stopped; the next pass retries", space);
         }).onFailure().recoverWithNull().replaceWithVoid();
+    }
+
+    /**
+     * Starts a drain and returns at once. It runs on a duplicated context of its own: a reactive session
+     * belongs to one context, and the caller's (a consumer about to open its next transaction) may be in use.
+     */
+    public void drainInBackground(String space) {
+        Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
+        VertxContextSafetyToggle.setContextSafe(context, true);
+        context.runOnContext(v -> drainSoon(space).subscribe().with(ignored -> {
+        }));
     }
 
     /** Drains every space that has a row (the scheduled recovery pass). */
