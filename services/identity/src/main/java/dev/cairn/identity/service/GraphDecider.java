@@ -50,7 +50,17 @@ public final class GraphDecider {
                 live.add(node);
             }
         }
+        // Strongest first. Among equally strong identifiers, the best connected first: when a login meets a
+        // profile that already has another user_id, the identifier with the most evidence there (a family
+        // tablet seen with mum's logins) is the shared one; demoting it first frees what was linked only
+        // through it (dad's anonymous session on that tablet), which then goes with dad's login.
+        Map<String, Integer> degree = new HashMap<>();
+        for (Edge e : view.edges()) {
+            degree.merge(e.a(), 1, Integer::sum);
+            degree.merge(e.b(), 1, Integer::sum);
+        }
         live.sort(Comparator.comparingInt((Node n) -> rules.priority(n.namespace()))
+                .thenComparing(Comparator.comparingInt((Node n) -> degree.getOrDefault(n.hash(), 0)).reversed())
                 .thenComparing(Node::namespace).thenComparing(Node::hash));
 
         Set<String> clusterProfiles = new LinkedHashSet<>();

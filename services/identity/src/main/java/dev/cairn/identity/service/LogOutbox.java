@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
 import io.smallrye.common.vertx.VertxContext;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
@@ -48,6 +49,8 @@ public class LogOutbox {
 
     private static final Logger LOG = Logger.getLogger(LogOutbox.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Changes sent before their acknowledgements (well inside the emitter's buffer and the producer's). */
+    private static final int MAX_IN_FLIGHT = 100;
 
     @Inject
     IdentityConfig config;
@@ -153,30 +156,28 @@ public class LogOutbox {
                                             return new Batch(entries, byHash, applied, published);
                                         });
                             });
-                }))).chain(batch -> Sequential.each(batch.entries(), e -> {
-                    Uni<Boolean> applyStep = e.seq > batch.applied()
-                            ? redis.apply(space, e.seq, effect(e, batch.keys())).invoke(applied -> {
-                                if (applied) {
-                                    metrics.applied(e);
-                                }
-                            })
-                            : Uni.createFrom().item(false);
-                    return applyStep.chain(() -> e.seq > batch.published()
-                            ? publish(e, batch.keys())
-                            : Uni.createFrom().voidItem());
-                }).emitOn(command -> runOn(context, command)).chain(done -> {
-                    if (batch.entries().isEmpty()) {
-                        return Uni.createFrom().item(0);
-                    }
-                    long last = batch.entries().get(batch.entries().size() - 1).seq;
-                    if (last <= batch.published()) {
-                        return Uni.createFrom().item(batch.entries().size());
-                    }
-                    return Panache.withTransaction(() -> Panache.getSession().chain(s -> s.createNativeQuery(
-                            "update identity_space set published_seq = ?1 where space = ?2 and published_seq < ?1")
-                            .setParameter(1, last).setParameter(2, space).executeUpdate()))
-                            .replaceWith(batch.entries().size());
-                }));
+                }))).chain(batch -> Sequential.each(batch.entries(), e -> e.seq > batch.applied()
+                        ? redis.apply(space, e.seq, effect(e, batch.keys())).invoke(applied -> {
+                            if (applied) {
+                                metrics.applied(e);
+                            }
+                        })
+                        : Uni.createFrom().item(false))
+                        .chain(() -> publishAll(batch.entries().stream().filter(e -> e.seq > batch.published())
+                                .toList(), batch.keys()))
+                        .emitOn(command -> runOn(context, command)).chain(done -> {
+                            if (batch.entries().isEmpty()) {
+                                return Uni.createFrom().item(0);
+                            }
+                            long last = batch.entries().get(batch.entries().size() - 1).seq;
+                            if (last <= batch.published()) {
+                                return Uni.createFrom().item(batch.entries().size());
+                            }
+                            return Panache.withTransaction(() -> Panache.getSession().chain(s -> s.createNativeQuery(
+                                    "update identity_space set published_seq = ?1 where space = ?2 and published_seq < ?1")
+                                    .setParameter(1, last).setParameter(2, space).executeUpdate()))
+                                    .replaceWith(batch.entries().size());
+                        }));
     }
 
     private static void runOn(Context context, Runnable command) {
@@ -185,6 +186,19 @@ public class LogOutbox {
         } else {
             context.runOnContext(v -> command.run());
         }
+    }
+
+    /**
+     * Publishes the entries in sequence order without waiting for one acknowledgement before sending the next
+     * (the sends are handed to the idempotent producer in order, so a profile's partition keeps that order);
+     * completes when every one is acknowledged, and fails if any is not.
+     */
+    private Uni<Void> publishAll(List<LogEntry> entries, Map<String, byte[]> keys) {
+        if (entries.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return Multi.createFrom().iterable(entries).onItem().transformToUni(e -> publish(e, keys))
+                .merge(Math.min(entries.size(), MAX_IN_FLIGHT)).collect().last().replaceWithVoid();
     }
 
     private Uni<Void> publish(LogEntry e, Map<String, byte[]> keys) {

@@ -146,6 +146,34 @@ class GraphDeciderTest {
     }
 
     @Test
+    void a_session_on_someone_elses_tablet_goes_with_whoever_logs_in_and_the_tablet_becomes_ambiguous() {
+        Graph g = new Graph();
+        // Mum logs in on the family tablet; the tablet is in her profile.
+        g.event("user_id:mum", "anonymous_id:a-mum", "device_id:tablet");
+        // Dad browses on it anonymously: his session links to mum's profile, through the tablet alone.
+        g.event("anonymous_id:a-dad", "device_id:tablet");
+        assertEquals(g.profile("user_id:mum"), g.profile("anonymous_id:a-dad"));
+        // Dad logs in. The tablet is what joins two user_ids: it is the shared one, so it is demoted first,
+        // which frees his session (linked only through it) to go with his login.
+        List<PlannedChange> changes = g.event("user_id:dad", "anonymous_id:a-dad", "device_id:tablet");
+        assertTrue(g.nodes.get("device_id:tablet").ambiguous(), changes.toString());
+        assertTrue(!g.nodes.get("anonymous_id:a-dad").ambiguous(), "the session was not shared: " + changes);
+        assertEquals(Set.of("user_id:dad", "anonymous_id:a-dad"), g.members("user_id:dad"));
+        assertEquals(Set.of("user_id:mum", "anonymous_id:a-mum", "device_id:tablet"), g.members("user_id:mum"),
+                "the tablet stays, flagged, in the log with the profile it was first linked to");
+    }
+
+    @Test
+    void an_anonymous_id_that_never_reset_is_ambiguous_like_the_tablet() {
+        Graph g = new Graph();
+        g.event("user_id:mum", "anonymous_id:a-tablet", "device_id:tablet");
+        List<PlannedChange> changes = g.event("user_id:dad", "anonymous_id:a-tablet", "device_id:tablet");
+        assertTrue(g.nodes.get("device_id:tablet").ambiguous(), changes.toString());
+        assertTrue(g.nodes.get("anonymous_id:a-tablet").ambiguous(), "seen with mum's login too: " + changes);
+        assertEquals(Set.of("user_id:dad"), g.members("user_id:dad"));
+    }
+
+    @Test
     void a_merge_joining_more_profiles_than_the_cap_is_held() {
         Graph g = new Graph();
         for (int i = 1; i <= 4; i++) {
