@@ -19,7 +19,9 @@ import io.quarkus.runtime.annotations.QuarkusMain;
 import dev.cairn.bench.report.Plots;
 import dev.cairn.bench.scenario.Baselines;
 import dev.cairn.bench.scenario.BenchContext;
+import dev.cairn.bench.scenario.ConsentEndToEnd;
 import dev.cairn.bench.scenario.ConsentWithdrawal;
+import dev.cairn.bench.scenario.ErasureEndToEnd;
 import dev.cairn.bench.scenario.IdentityAccuracy;
 import dev.cairn.bench.scenario.IngestScenarios;
 import dev.cairn.bench.scenario.Params;
@@ -39,12 +41,14 @@ import dev.cairn.bench.support.Processes;
 public class BenchMain implements QuarkusApplication {
 
     /**
-     * In the order "all" runs them: baselines first; the identity scenarios before the heavy event streams
-     * (which leave identity a backlog of links); start-up last (it restarts the services).
+     * In the order "all" runs them: baselines first; the identity scenarios and the end-to-end checks (whose
+     * logins and erasures wait for identity) before the heavy event streams (which leave identity a backlog of
+     * links); start-up last (it restarts the services).
      */
     static final List<Scenario> SCENARIOS = List.of(new Baselines(), new IdentityAccuracy(),
             new RpcScenarios.IdentityResolve(), new RpcScenarios.ConsentDecide(), new RpcScenarios.SegmentsIsMember(),
-            new ConsentWithdrawal(), new IngestScenarios.GrpcBatch(), new IngestScenarios.HttpBatch(),
+            new ConsentWithdrawal(), new ConsentEndToEnd(), new ErasureEndToEnd(), new IngestScenarios.GrpcBatch(),
+            new IngestScenarios.HttpBatch(),
             new SegmentsFreshness(), new ServiceStartup());
 
     @Override

@@ -1,0 +1,92 @@
+package dev.cairn.bench.support;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * What was committed to some topics between two moments: {@link #open} notes every partition's end offset, and
+ * {@link #read} returns every record committed since, up to the end offsets at that call. Reads committed only
+ * (ingest publishes in transactions, and an aborted record never reached anyone), assigns partitions itself (no
+ * consumer group, nothing committed), so it sees the topics as a downstream consumer would.
+ */
+public final class TopicWindow implements AutoCloseable {
+
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final Map<TopicPartition, Long> start;
+
+    private TopicWindow(KafkaConsumer<String, byte[]> consumer, Map<TopicPartition, Long> start) {
+        this.consumer = consumer;
+        this.start = start;
+    }
+
+    public static TopicWindow open(String bootstrapServers, Collection<String> topics) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                new ByteArrayDeserializer());
+        try {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : topics) {
+                List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+                if (infos == null || infos.isEmpty()) {
+                    throw new IllegalStateException("topic " + topic + " does not exist (has the stack started?)");
+                }
+                infos.forEach(i -> partitions.add(new TopicPartition(i.topic(), i.partition())));
+            }
+            consumer.assign(partitions);
+            return new TopicWindow(consumer, new HashMap<>(consumer.endOffsets(partitions, Duration.ofSeconds(30))));
+        } catch (RuntimeException e) {
+            consumer.close();
+            throw e;
+        }
+    }
+
+    /** Every record committed since {@link #open}, by topic, in partition order. */
+    public Map<String, List<ConsumerRecord<String, byte[]>>> read(Duration timeout) {
+        Map<TopicPartition, Long> end = consumer.endOffsets(start.keySet(), Duration.ofSeconds(30));
+        start.forEach(consumer::seek);
+        Map<String, List<ConsumerRecord<String, byte[]>>> out = new LinkedHashMap<>();
+        start.keySet().forEach(tp -> out.putIfAbsent(tp.topic(), new ArrayList<>()));
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("could not read " + start.keySet() + " up to " + end + " within "
+                        + timeout);
+            }
+            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                if (r.offset() < end.get(tp)) {
+                    out.get(r.topic()).add(r);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Moves the start of the window to now: the next {@link #read} returns only what is committed later. */
+    public void restart() {
+        start.putAll(consumer.endOffsets(start.keySet(), Duration.ofSeconds(30)));
+    }
+
+    @Override
+    public void close() {
+        consumer.close();
+    }
+}
