@@ -218,6 +218,7 @@ public final class ConsentEndToEnd implements Scenario {
         int notJudged = 0;
         int violations = 0;
         int answerMismatches = 0;
+        int throughLink = 0;
         List<String> allowedMissing = new ArrayList<>();
         Map<String, Map<String, Integer>> byDestination = new LinkedHashMap<>();
         for (Sent e : sent) {
@@ -245,6 +246,10 @@ public final class ConsentEndToEnd implements Scenario {
                     notJudged++;
                     d.merge("inside_a_bound", 1, Integer::sum);
                     continue;
+                }
+                if (x.getValue().deciding().filter(c -> !e.keys().contains(c.key())).isPresent()) {
+                    // Decided by a choice on another identifier: consent had to follow identity's link.
+                    throughLink++;
                 }
                 if (x.getValue().allowed()) {
                     judgedAllow++;
@@ -278,6 +283,7 @@ public final class ConsentEndToEnd implements Scenario {
         r.figures.put("allowed_arrived", allowedArrived);
         r.figures.put("allowed_missing", judgedAllow - allowedArrived);
         r.figures.put("allowed_missing_examples", allowedMissing);
+        r.figures.put("judged_decided_through_a_link", throughLink);
         r.figures.put("not_judged_inside_a_bound", notJudged);
         r.figures.put("violations", violations);
         r.figures.put("ingest_answer_vs_topic_mismatches", answerMismatches);
