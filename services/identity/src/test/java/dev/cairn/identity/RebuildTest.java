@@ -54,8 +54,9 @@ class RebuildTest {
             IdentityFixture.awaitResolution(channel, u2, Resolution::getFound);
 
             BatchResolveResponse before = batch(channel, ids);
+            // No check that Redis is empty in between: the outbox's recovery pass (every second, and after every
+            // poll of links) starts replaying the log as soon as it finds Redis empty, which is this same replay.
             redis.flushall();
-            assertEquals(0, redis.execute("DBSIZE").toLong(), "Redis is empty");
             GraphProbe.await(() -> outbox.rebuild("default"));
             BatchResolveResponse after = batch(channel, ids);
             assertEquals(before, after, "every resolve answers as before, profile ids included");

@@ -79,7 +79,9 @@ public class IdentityLedger {
         return Panache.withTransaction(() -> lock(space).chain(() -> Sequential.each(batch,
                 links -> linkLocked(space, links)
                         // The next event's decision reads the graph with queries: they must see this one's rows.
-                        .call(() -> Panache.getSession().chain(s -> s.flush()))
+                        // Then the session forgets them: every flush walks every entity it manages, so a session
+                        // that kept a whole poll's rows would make each event slower than the one before.
+                        .call(() -> Panache.getSession().chain(s -> s.flush().invoke(s::clear)))
                         .map(entries -> new Linked(links, entries)))));
     }
 
