@@ -2,7 +2,6 @@ package dev.cairn.ingest.service;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 import dev.cairn.platform.consent.ConsentStateView;
 import dev.cairn.platform.consent.SubjectKeys;
@@ -30,11 +29,7 @@ public final class ConsentGate {
         boolean forwarded = true;
         List<PurposeDecision> decisions = new ArrayList<>();
         for (String purpose : destination.purposes()) {
-            ConsentStateView.Decision d = view.decide(keys, purpose, Optional.empty());
-            if (d.reason() != ConsentStateView.Reason.EXPLICIT_CHOICE && d.reason() != ConsentStateView.Reason.ERASED
-                    && !fallbackJurisdiction.isBlank()) {
-                d = view.decide(keys, purpose, Optional.of(fallbackJurisdiction));
-            }
+            ConsentStateView.Decision d = view.decideAsRecorded(keys, purpose, fallbackJurisdiction);
             forwarded &= d.allowed();
             decisions.add(PurposeDecision.newBuilder().setPurpose(purpose).setAllowed(d.allowed())
                     .setReason(ConsentReason.forNumber(d.reason().number())).setPolicyVersion(d.policyVersion())

@@ -288,8 +288,23 @@ public final class ConsentStateView implements AutoCloseable {
      *        policy's default jurisdiction
      */
     public Decision decide(List<String> subjectKeys, String purpose, Optional<String> jurisdiction) {
+        return decide(subjectKeys, purpose, jurisdiction.filter(j -> !j.isBlank()), Optional.empty());
+    }
+
+    /**
+     * Decides as data in flight must be: under the jurisdiction of the deciding record, else {@code fallback}
+     * (the event's, else its source's), else the policy's default. A choice is never re-decided under another
+     * jurisdiction: a grant recorded where the purpose is denied stays denied (POLICY), whatever the fallback
+     * would allow.
+     */
+    public Decision decideAsRecorded(List<String> subjectKeys, String purpose, String fallback) {
+        return decide(subjectKeys, purpose, Optional.empty(), Optional.ofNullable(fallback).filter(j -> !j.isBlank()));
+    }
+
+    private Decision decide(List<String> subjectKeys, String purpose, Optional<String> forced,
+            Optional<String> fallback) {
         String version = policy.version();
-        Optional<String> asked = jurisdiction.filter(j -> !j.isBlank());
+        Optional<String> asked = forced.or(() -> fallback);
         if (!policy.isPurpose(purpose)) {
             return Decision.of(false, Reason.POLICY, version, asked.orElse(policy.defaultJurisdiction()));
         }
@@ -306,9 +321,9 @@ public final class ConsentStateView implements AutoCloseable {
                 }
             }
         }
-        String applied = asked.orElse(choice != null && !choice.jurisdiction().isBlank()
+        String applied = forced.orElse(choice != null && !choice.jurisdiction().isBlank()
                 ? choice.jurisdiction()
-                : policy.defaultJurisdiction());
+                : fallback.orElse(policy.defaultJurisdiction()));
         Optional<ConsentPolicy.Rule> rule = policy.rule(purpose, applied);
         if (rule.isEmpty() || rule.get().defaultWhenUnrecorded() == ConsentPolicy.Default.DENY) {
             return Decision.of(false, Reason.POLICY, version, applied);

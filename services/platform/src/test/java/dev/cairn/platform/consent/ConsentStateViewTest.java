@@ -43,6 +43,41 @@ class ConsentStateViewTest {
     }
 
     @Test
+    void data_in_flight_is_decided_under_the_records_jurisdiction_else_the_events_and_never_re_decided()
+            throws Exception {
+        // A policy where EU denies advertising outright, and the default jurisdiction allows it until withdrawn.
+        ConsentPolicy policy = ConsentPolicy.parse(new com.fasterxml.jackson.dataformat.yaml.YAMLMapper().readTree("""
+                version: "t-1"
+                default_jurisdiction: default
+                legal_bases: [consent, notice]
+                purposes:
+                  advertising: { description: ads }
+                jurisdictions:
+                  EU:
+                    description: EU
+                    rules:
+                      advertising: { basis: consent, default: deny }
+                  default:
+                    description: elsewhere
+                    rules:
+                      advertising: { basis: notice, default: opt_out }
+                """), "test policy");
+        ConsentStateView strict = ConsentStateView.detached(policy);
+        strict.apply("user_id:eu", state("user_id", "eu", 1, choice("advertising", "EU", true, 100, "r-eu")));
+        Decision recordedInEu = strict.decideAsRecorded(List.of("user_id:eu"), "advertising", "default");
+        assertFalse(recordedInEu.allowed(), "a grant recorded where the purpose is denied is not allowed elsewhere");
+        assertEquals(Reason.POLICY, recordedInEu.reason());
+        assertEquals("EU", recordedInEu.jurisdiction());
+
+        Decision nothingRecorded = strict.decideAsRecorded(List.of("user_id:new"), "advertising", "EU");
+        assertEquals(Reason.POLICY, nothingRecorded.reason(), "nothing recorded: the event's jurisdiction applies");
+        assertEquals("EU", nothingRecorded.jurisdiction());
+        Decision noEventJurisdiction = strict.decideAsRecorded(List.of("user_id:new"), "advertising", "");
+        assertTrue(noEventJurisdiction.allowed(), "else the policy's default jurisdiction: " + noEventJurisdiction);
+        assertEquals(Reason.DEFAULT, noEventJurisdiction.reason());
+    }
+
+    @Test
     void the_latest_explicit_choice_of_any_given_identifier_decides() {
         view.apply("anonymous_id:a3", state("anonymous_id", "a3", 1, choice("analytics", "EU", false, 200, "r-w")));
         view.apply("user_id:u3", state("user_id", "u3", 2, choice("analytics", "EU", true, 100, "r-g")));
