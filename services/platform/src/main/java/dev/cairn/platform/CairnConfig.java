@@ -17,6 +17,30 @@ public interface CairnConfig {
 
     Kafka kafka();
 
+    Auth auth();
+
+    interface Auth {
+        /** Bearer tokens remembered once verified (see dev.cairn.platform.auth.VerifiedTokens). */
+        TokenCacheConfig tokenCache();
+
+        interface TokenCacheConfig {
+            /** Off: every call's token is verified by quarkus-oidc. */
+            @WithDefault("true")
+            boolean enabled();
+
+            /** Tokens remembered at most; the least recently used go first. */
+            @WithDefault("10000")
+            long maxSize();
+
+            /**
+             * The longest a verification is trusted, however long the token lives: also how long a signing key
+             * removed from the issuer keeps working for a token already seen.
+             */
+            @WithDefault("5m")
+            java.time.Duration maxAge();
+        }
+    }
+
     interface Kafka {
         /**
          * Create the catalogue's missing topics at start. On by default so that a local stack or a fresh

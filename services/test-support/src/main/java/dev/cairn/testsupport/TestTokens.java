@@ -41,6 +41,11 @@ public final class TestTokens implements QuarkusTestResourceLifecycleManager {
         return token(Set.of(roles), Instant.now().plus(Duration.ofMinutes(5)));
     }
 
+    /** A token valid for the given time from now, with the given realm roles. */
+    public static String withRolesFor(Duration lifetime, String... roles) {
+        return token(Set.of(roles), Instant.now().plus(lifetime));
+    }
+
     /** A token that expired a minute ago, though otherwise valid. */
     public static String expired(String... roles) {
         return token(Set.of(roles), Instant.now().minus(Duration.ofMinutes(1)));
