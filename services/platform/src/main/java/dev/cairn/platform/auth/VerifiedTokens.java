@@ -5,7 +5,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -96,7 +98,7 @@ public final class VerifiedTokens {
                 .setAnonymous(false).addCredentials(identity.getCredentials()).addRoles(identity.getRoles())
                 .addPermissionChecker(identity::checkPermission);
         Map<String, Object> attributes = new HashMap<>();
-        List<String> requestAttributes = new java.util.ArrayList<>();
+        List<String> requestAttributes = new ArrayList<>();
         identity.getAttributes().forEach((name, value) -> {
             if (value instanceof RoutingContext) {
                 requestAttributes.add(name);
@@ -116,7 +118,7 @@ public final class VerifiedTokens {
 
     static String sha256(String token) {
         try {
-            return java.util.HexFormat.of().formatHex(
+            return HexFormat.of().formatHex(
                     MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.US_ASCII)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
