@@ -133,7 +133,7 @@ public final class IdentityAccuracy implements Scenario {
         r.figures.put("correct_pairs", score.correctPairs());
         r.figures.put("precision", score.precision());
         r.figures.put("recall", score.recall());
-        diagnose(r, people.items, profiles);
+        diagnose(r, people.items, profiles, current);
         r.target("identity pairwise precision", ">= 0.999", score.precision(), 0.999, true);
         r.target("identity pairwise recall", ">= 0.98", score.recall(), 0.98, true);
         r.throughput.put("precision", score.precision());
@@ -168,8 +168,11 @@ public final class IdentityAccuracy implements Scenario {
         return out;
     }
 
-    /** Over-merges (a profile holding several people's items) and splits, by namespace, with examples. */
-    static void diagnose(ScenarioResult r, List<Item> items, Map<Item, String> resolved) {
+    /**
+     * Over-merges (a profile holding several people's items) and splits, by namespace, with examples; a split item
+     * identity answered ambiguous ({@code answered}) is labelled so, not as not found.
+     */
+    static void diagnose(ScenarioResult r, List<Item> items, Map<Item, String> resolved, Map<Item, String> answered) {
         Map<String, Set<String>> personsByProfile = new HashMap<>();
         Map<String, List<Item>> itemsByPerson = new LinkedHashMap<>();
         for (Item i : items) {
@@ -202,7 +205,8 @@ public final class IdentityAccuracy implements Scenario {
             String main = sizes.entrySet().stream().max(Map.Entry.comparingByValue()).get().getKey();
             for (Item i : e.getValue()) {
                 if (!String.valueOf(resolved.get(i)).equals(main)) {
-                    splitByNamespace.merge(i.namespace() + (resolved.get(i) == null ? " (not found)" : ""), 1,
+                    String unattributed = AMBIGUOUS.equals(answered.get(i)) ? " " + AMBIGUOUS : " (not found)";
+                    splitByNamespace.merge(i.namespace() + (resolved.get(i) == null ? unattributed : ""), 1,
                             Integer::sum);
                     if (splitExamples.size() < 10) {
                         splitExamples.add(e.getKey() + ": " + i.namespace() + "=" + i.value() + " -> "
