@@ -132,6 +132,40 @@ class MembershipLifecycleTest {
     }
 
     @Test
+    void an_unmerge_back_into_the_absorbed_profile_gives_it_its_own_counts_again() throws Exception {
+        String a = "ua-" + UUID.randomUUID();
+        String b = "ub-" + UUID.randomUUID();
+        String p1 = "p1-" + UUID.randomUUID();
+        String p2 = "p2-" + UUID.randomUUID();
+        Instant now = Instant.now();
+        kafka.send("cairn.identity.changes.v1", p1, IdentityChange.newBuilder().setSequence(1)
+                .setKind(IdentityChangeKind.IDENTITY_CHANGE_KIND_LINKED).setProfileId(p1).addIdentifiers(userId(a))
+                .setOccurredAt(ProfileEngine.timestamp(now.toEpochMilli())).build());
+        kafka.send("cairn.identity.changes.v1", p2, IdentityChange.newBuilder().setSequence(2)
+                .setKind(IdentityChangeKind.IDENTITY_CHANGE_KIND_LINKED).setProfileId(p2).addIdentifiers(userId(b))
+                .setOccurredAt(ProfileEngine.timestamp(now.toEpochMilli())).build());
+        await(() -> p2.equals(ask(user(b), "repeat_buyers").getProfileId()), WAIT);
+        kafka.event(InputProducer.track(a, "checkout_completed", now.minusSeconds(30), Map.of()));
+        kafka.event(InputProducer.track(b, "checkout_completed", now.minusSeconds(20), Map.of()));
+        kafka.send("cairn.identity.changes.v1", p1, IdentityChange.newBuilder().setSequence(3)
+                .setKind(IdentityChangeKind.IDENTITY_CHANGE_KIND_MERGED).setProfileId(p1).addAbsorbedProfileIds(p2)
+                .addIdentifiers(userId(b)).setOccurredAt(ProfileEngine.timestamp(now.toEpochMilli())).build());
+        await(() -> ask(profile(p1), "repeat_buyers").getMember(), WAIT);
+
+        // An operator unmerge: identity restores b to its original profile id, p2.
+        kafka.send("cairn.identity.changes.v1", p1, IdentityChange.newBuilder().setSequence(4)
+                .setKind(IdentityChangeKind.IDENTITY_CHANGE_KIND_SPLIT).setProfileId(p1).addIdentifiers(userId(b))
+                .addSplitProfileIds(p2).setOccurredAt(ProfileEngine.timestamp(now.toEpochMilli())).build());
+        await(() -> !ask(profile(p1), "repeat_buyers").getMember(), WAIT);
+        await(() -> p2.equals(ask(user(b), "repeat_buyers").getProfileId()), WAIT);
+        // p2 exists again: a second checkout of b's counts there with the one it brought back, not on p1.
+        kafka.event(InputProducer.track(b, "checkout_completed", now, Map.of()));
+        await(() -> ask(profile(p2), "repeat_buyers").getMember(), WAIT);
+        assertEquals(p2, ask(user(b), "repeat_buyers").getProfileId());
+        assertFalse(ask(profile(p1), "repeat_buyers").getMember(), "the survivor kept only a's checkout");
+    }
+
+    @Test
     void a_split_takes_the_moved_identifiers_counts_with_them() throws Exception {
         String a = "sa-" + UUID.randomUUID();
         String b = "sb-" + UUID.randomUUID();

@@ -61,17 +61,17 @@ public class SegmentQueries {
         }
         List<Uni<MembershipAnswer>> answers = new ArrayList<>();
         for (MembershipQuery q : request.getQueriesList()) {
-            answers.add(resolve(q.getProfile()).chain(profileId -> reader.membership(profileId, q.getSegmentId())
-                    .map(m -> {
-                        MembershipAnswer.Builder a = MembershipAnswer.newBuilder().setProfileId(profileId)
-                                .setSegmentId(q.getSegmentId())
-                                .setDefinitionVersion(catalog.get(q.getSegmentId()).orElseThrow().version());
-                        if (m != null && m.member()) {
-                            a.setMember(true).setSince(ProfileEngine.timestamp(m.since()))
-                                    .setDefinitionVersion(m.definitionVersion());
-                        }
-                        return a.build();
-                    })));
+            answers.add(membership(q.getProfile(), q.getSegmentId()).map(found -> {
+                MembershipReader.StoredMembership m = found.value();
+                MembershipAnswer.Builder a = MembershipAnswer.newBuilder().setProfileId(found.profileId())
+                        .setSegmentId(q.getSegmentId())
+                        .setDefinitionVersion(catalog.get(q.getSegmentId()).orElseThrow().version());
+                if (m != null && m.member()) {
+                    a.setMember(true).setSince(ProfileEngine.timestamp(m.since()))
+                            .setDefinitionVersion(m.definitionVersion());
+                }
+                return a.build();
+            }));
         }
         return Uni.join().all(answers).andFailFast()
                 .map(list -> IsMemberResponse.newBuilder().addAllAnswers(list).build());
@@ -83,15 +83,15 @@ public class SegmentQueries {
         if (!violations.isEmpty()) {
             return Uni.createFrom().failure(new InvalidRequestException(violations));
         }
-        return resolve(request.getProfile()).chain(profileId -> reader.memberships(profileId).map(list -> {
-            ListMembershipsResponse.Builder b = ListMembershipsResponse.newBuilder().setProfileId(profileId);
-            list.stream().filter(MembershipReader.StoredMembership::member)
+        return memberships(request.getProfile()).map(found -> {
+            ListMembershipsResponse.Builder b = ListMembershipsResponse.newBuilder().setProfileId(found.profileId());
+            found.value().stream().filter(MembershipReader.StoredMembership::member)
                     .sorted((x, y) -> x.segmentId().compareTo(y.segmentId()))
                     .forEach(m -> b.addMemberships(Membership.newBuilder().setSegmentId(m.segmentId())
                             .setSince(ProfileEngine.timestamp(m.since())).setDefinitionVersion(m.definitionVersion())
                             .setMembershipVersion(m.version())));
             return b.build();
-        }));
+        });
     }
 
     public Uni<GetTraitsResponse> getTraits(GetTraitsRequest request) {
@@ -170,9 +170,30 @@ public class SegmentQueries {
         });
     }
 
+    /** By identifier: the profile it belongs to now (past a merge in flight); by profile id: exactly that one. */
+    private Uni<MembershipReader.Located<MembershipReader.StoredMembership>> membership(ProfileRef ref,
+            String segmentId) {
+        if (ref.hasIdentifier()) {
+            return reader.membershipOf(identifier(ref), segmentId);
+        }
+        return reader.membership(ref.getProfileId(), segmentId)
+                .map(m -> new MembershipReader.Located<>(ref.getProfileId(), m));
+    }
+
+    private Uni<MembershipReader.Located<List<MembershipReader.StoredMembership>>> memberships(ProfileRef ref) {
+        if (ref.hasIdentifier()) {
+            return reader.membershipsOf(identifier(ref));
+        }
+        return reader.memberships(ref.getProfileId()).map(l -> new MembershipReader.Located<>(ref.getProfileId(), l));
+    }
+
+    private static String identifier(ProfileRef ref) {
+        return ref.getIdentifier().getNamespace() + ":" + ref.getIdentifier().getValue();
+    }
+
     private Uni<String> resolve(ProfileRef ref) {
         if (ref.hasIdentifier()) {
-            return reader.resolve(ref.getIdentifier().getNamespace() + ":" + ref.getIdentifier().getValue());
+            return reader.resolve(identifier(ref));
         }
         return Uni.createFrom().item(ref.getProfileId());
     }

@@ -9,21 +9,41 @@ import java.util.Map;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import org.jboss.logging.Logger;
+
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Response;
 
 import dev.cairn.platform.grpc.DependencyUnavailableException;
 
-/** The read side of Redis for request-time answers; non-blocking. */
+/**
+ * The read side of Redis for request-time answers; non-blocking.
+ *
+ * <p>
+ * An identifier is answered from the profile it maps to, following {@link MembershipStore#MERGED_INTO} from a
+ * merged-away profile to its survivor. The identifier index is written by the identifier stage and memberships by
+ * the profile stage, so after a merge the survivor can show the merge before every identifier's mapping moved;
+ * the absorbed profile is marked before its state leaves for the survivor, so a read that still lands on it is
+ * sent on, and the caller sees the survivor by profile and by every identifier at once. The mark shares the
+ * membership hash, so the common case costs no extra round trip for IsMember and ListMemberships.
+ */
 @ApplicationScoped
 public class MembershipReader {
+
+    private static final Logger LOG = Logger.getLogger(MembershipReader.class);
+    /** Merges chain (a into b, b into c) only while they are in flight; a longer chain is a cycle, i.e. a bug. */
+    static final int MAX_FORWARDS = 8;
 
     @Inject
     ReactiveRedisDataSource redis;
 
     /** One stored membership entry. */
     public record StoredMembership(String segmentId, long version, boolean member, long since, long definitionVersion) {
+        static StoredMembership parse(String segmentId, Response raw) {
+            return raw == null ? null : parse(segmentId, raw.toString());
+        }
+
         static StoredMembership parse(String segmentId, String raw) {
             String[] p = raw.split("\\|");
             return new StoredMembership(segmentId, Long.parseLong(p[0]), p[1].equals("1"), Long.parseLong(p[2]),
@@ -31,31 +51,92 @@ public class MembershipReader {
         }
     }
 
+    /** A value read for a profile, and the profile it was read from (the survivor, if the asked one was merged). */
+    public record Located<T>(String profileId, T value) {
+    }
+
     /** One stored trait: its Value bytes and the event time that set it. */
     public record StoredTrait(long time, byte[] value) {
     }
 
-    /** The profile an identifier belongs to; an identifier identity never linked is its own profile. */
+    /**
+     * The profile an identifier belongs to, past any merge in flight; an identifier identity never linked is its
+     * own profile.
+     */
     public Uni<String> resolve(String identifier) {
+        return mapped(identifier).chain(profileId -> survivor(profileId, 0));
+    }
+
+    private Uni<String> mapped(String identifier) {
         return call("GET", MembershipStore.identifierKey(identifier))
                 .map(r -> r == null ? identifier : r.toString());
     }
 
-    public Uni<StoredMembership> membership(String profileId, String segmentId) {
-        return call("HGET", MembershipStore.membershipsKey(profileId), segmentId)
-                .map(r -> r == null ? null : StoredMembership.parse(segmentId, r.toString()));
+    private Uni<String> survivor(String profileId, int hops) {
+        return call("HGET", MembershipStore.membershipsKey(profileId), MembershipStore.MERGED_INTO)
+                .chain(r -> forwarded(profileId, r, hops)
+                        ? survivor(r.toString(), hops + 1)
+                        : Uni.createFrom().item(profileId));
     }
 
+    /** The stored membership of exactly this profile (no forwarding: a merged-away profile is no member). */
+    public Uni<StoredMembership> membership(String profileId, String segmentId) {
+        return call("HGET", MembershipStore.membershipsKey(profileId), segmentId)
+                .map(r -> StoredMembership.parse(segmentId, r));
+    }
+
+    /** An identifier's membership of one segment, answered by the profile it belongs to now. */
+    public Uni<Located<StoredMembership>> membershipOf(String identifier, String segmentId) {
+        return mapped(identifier).chain(profileId -> membershipFollowing(profileId, segmentId, 0));
+    }
+
+    private Uni<Located<StoredMembership>> membershipFollowing(String profileId, String segmentId, int hops) {
+        return call("HMGET", MembershipStore.membershipsKey(profileId), segmentId, MembershipStore.MERGED_INTO)
+                .chain(r -> forwarded(profileId, r.get(1), hops)
+                        ? membershipFollowing(r.get(1).toString(), segmentId, hops + 1)
+                        : Uni.createFrom().item(new Located<>(profileId, StoredMembership.parse(segmentId, r.get(0)))));
+    }
+
+    /** Every stored membership of exactly this profile. */
     public Uni<List<StoredMembership>> memberships(String profileId) {
-        return call("HGETALL", MembershipStore.membershipsKey(profileId)).map(r -> {
-            List<StoredMembership> out = new ArrayList<>();
-            if (r != null) {
-                for (String field : r.getKeys()) {
+        return call("HGETALL", MembershipStore.membershipsKey(profileId)).map(MembershipReader::parseMemberships);
+    }
+
+    /** Every stored membership of the profile an identifier belongs to now. */
+    public Uni<Located<List<StoredMembership>>> membershipsOf(String identifier) {
+        return mapped(identifier).chain(profileId -> membershipsFollowing(profileId, 0));
+    }
+
+    private Uni<Located<List<StoredMembership>>> membershipsFollowing(String profileId, int hops) {
+        return call("HGETALL", MembershipStore.membershipsKey(profileId)).chain(r -> {
+            Response next = r == null ? null : r.get(MembershipStore.MERGED_INTO);
+            return forwarded(profileId, next, hops)
+                    ? membershipsFollowing(next.toString(), hops + 1)
+                    : Uni.createFrom().item(new Located<>(profileId, parseMemberships(r)));
+        });
+    }
+
+    private static List<StoredMembership> parseMemberships(Response r) {
+        List<StoredMembership> out = new ArrayList<>();
+        if (r != null) {
+            for (String field : r.getKeys()) {
+                if (!field.equals(MembershipStore.MERGED_INTO)) {
                     out.add(StoredMembership.parse(field, r.get(field).toString()));
                 }
             }
-            return out;
-        });
+        }
+        return out;
+    }
+
+    private static boolean forwarded(String profileId, Response mergedInto, int hops) {
+        if (mergedInto == null) {
+            return false;
+        }
+        if (hops >= MAX_FORWARDS) {
+            LOG.warnf("profile %s: more than %d merged-into hops, answering from it", profileId, MAX_FORWARDS);
+            return false;
+        }
+        return true;
     }
 
     /** The profile's received traits, then its computed traits (which win on a shared name). */

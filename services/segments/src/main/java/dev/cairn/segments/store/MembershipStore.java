@@ -32,12 +32,20 @@ import dev.cairn.segments.service.ProfileState;
  * Keys (prefix {@code cairn:seg:}): {@code m:<profile>} hash segment → "version|member|since|definitionVersion";
  * {@code s:<segment>} sorted set of member profile ids (score 0, read in lexical order);
  * {@code t:<profile>} hash trait → "time|base64(Value)"; {@code ct:<profile>} the same for computed traits;
- * {@code id:<namespace:value>} → profile id.
+ * {@code id:<namespace:value>} → profile id. A merged-away profile's hash keeps one more field,
+ * {@link #MERGED_INTO} → the survivor, so that a read that reached it through a not-yet-updated identifier
+ * mapping follows it (the identifier index and the profile stage are written by two stages of the topology and
+ * cannot move together; see {@link MembershipReader}).
  */
 @ApplicationScoped
 public class MembershipStore {
 
     public static final String PREFIX = "cairn:seg:";
+    /**
+     * The field of a profile's membership hash that names the profile it was merged into. Segment ids are
+     * {@code [a-z][a-z0-9_]*}, so no segment can take this name.
+     */
+    public static final String MERGED_INTO = "@merged_into";
     static final String APPLY = """
             local cur = redis.call('HGET', KEYS[1], ARGV[1])
             if cur then
@@ -145,6 +153,20 @@ public class MembershipStore {
 
     public void mapIdentifier(String identifier, String profileId) {
         withRetry(() -> redis.execute("SET", identifierKey(identifier), profileId));
+    }
+
+    /**
+     * Marks a profile as merged into {@code survivor}. Written before the absorbed profile's state leaves for the
+     * survivor, so by the time the survivor shows the merge, every read that lands on the absorbed profile is
+     * sent on to it.
+     */
+    public void forward(String absorbedProfileId, String survivorProfileId) {
+        withRetry(() -> redis.execute("HSET", membershipsKey(absorbedProfileId), MERGED_INTO, survivorProfileId));
+    }
+
+    /** An unmerge gave the profile back its own state: reads stop following it to the former survivor. */
+    public void revive(String profileId) {
+        withRetry(() -> redis.execute("HDEL", membershipsKey(profileId), MERGED_INTO));
     }
 
     /** Drops a profile's traits and identifier mappings (merge: the survivor holds them now; erasure). */

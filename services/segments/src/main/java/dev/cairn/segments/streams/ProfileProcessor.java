@@ -114,6 +114,14 @@ final class ProfileProcessor implements Processor<String, ProfileCommand, String
         byte[] stored = profiles.get(profileId);
         ProfileState s = stored == null ? null : ProfileStateCodec.decode(stored);
         long dueBefore = s == null ? 0 : s.expiryDue;
+        boolean splitBack = cmd.kind() == ProfileCommand.Kind.TRANSFER
+                && ProfileCommand.SPLIT_TRANSFER.equals(cmd.identifier());
+        if (s != null && s.mergedInto != null && splitBack) {
+            // An unmerge gave a merged-away profile its identifiers back (identity restores the original id):
+            // it exists again, from what the split hands it; its membership versions go on from the stub's.
+            s.mergedInto = null;
+            redis.revive(profileId);
+        }
         if (s != null && s.mergedInto != null && cmd.kind() != ProfileCommand.Kind.ERASE
                 && cmd.kind() != ProfileCommand.Kind.ABSORB) {
             // Still in flight for a profile that no longer exists: follow it to the survivor.
@@ -153,6 +161,8 @@ final class ProfileProcessor implements Processor<String, ProfileCommand, String
                     // leave the pointer so that they follow.
                     s = new ProfileState(profileId);
                 }
+                // Before the state leaves: once the survivor shows the merge, reads landing here are sent on to it.
+                redis.forward(profileId, cmd.profileId());
                 publish(s,
                         engine.leaveAll(s, MembershipChangeCause.MEMBERSHIP_CHANGE_CAUSE_MERGE, cmd.occurredAt(), now),
                         -1, record.timestamp());
