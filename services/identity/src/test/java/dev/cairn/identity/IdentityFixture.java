@@ -1,7 +1,5 @@
 package dev.cairn.identity;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,6 +14,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
 import org.eclipse.microprofile.config.ConfigProvider;
 
 import com.google.protobuf.Timestamp;
@@ -92,22 +91,7 @@ final class IdentityFixture {
     }
 
     static <T> T await(Supplier<T> probe, Predicate<T> done, Duration timeout) {
-        Instant deadline = Instant.now().plus(timeout);
-        T last = null;
-        while (Instant.now().isBefore(deadline)) {
-            last = probe.get();
-            if (done.test(last)) {
-                return last;
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        fail("condition not met in " + timeout + "; last: " + last);
-        return last;
+        return Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(100)).until(probe::get, done::test);
     }
 
     static String unique(String prefix) {

@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.time.Duration;
+import java.time.Instant;
 
 import jakarta.inject.Inject;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import io.grpc.ManagedChannel;
@@ -38,6 +40,7 @@ class TokenCacheTest {
             throws Exception {
         ManagedChannel channel = IdentityFixture.channel();
         try {
+            Instant issued = Instant.now();
             String token = TestTokens.withRolesFor(Duration.ofSeconds(3), "identity.read");
             IdentityServiceBlockingStub reader = IdentityServiceGrpc.newBlockingStub(channel)
                     .withCallCredentials(TestTokens.bearer(token));
@@ -61,8 +64,9 @@ class TokenCacheTest {
                             .resolve(resolve));
             assertEquals(Status.Code.UNAUTHENTICATED, refused.getStatus().getCode());
 
-            // exp has a resolution of one second: wait until it has certainly passed.
-            Thread.sleep(4_500);
+            // exp has a resolution of one second: wait until the clock has certainly passed it.
+            Instant pastExpiry = issued.plusSeconds(3 + 1);
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Instant.now().isAfter(pastExpiry));
             StatusRuntimeException expired = assertThrows(StatusRuntimeException.class, () -> reader.resolve(resolve));
             assertEquals(Status.Code.UNAUTHENTICATED, expired.getStatus().getCode(),
                     "an expired token is refused although its verification was cached");

@@ -23,6 +23,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
@@ -219,12 +220,8 @@ class IngestGovernanceTest {
 
     private void awaitView(String user, boolean present) throws InterruptedException {
         String key = SubjectKeys.key("user_id", user);
-        for (int i = 0; i < 100; i++) {
-            if (present ? consentView.state(key).isPresent() : consentView.erased(key)) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("the consent view never applied the record for " + key);
+        Awaitility.await("the consent view applies the record for " + key).atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> present ? consentView.state(key).isPresent() : consentView.erased(key));
     }
 }

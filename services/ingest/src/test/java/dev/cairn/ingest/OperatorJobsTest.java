@@ -19,6 +19,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
@@ -152,10 +153,9 @@ class OperatorJobsTest {
             producer.send(new ProducerRecord<>("cairn.privacy.suppression.v1", hash, SubjectSuppressed.newBuilder()
                     .setIdentifierHash(hash).setRequestId("test").build().toByteArray())).get();
         }
-        for (int i = 0; i < 100 && !consentView.suppressed(key); i++) {
-            Thread.sleep(100);
-        }
-        assertTrue(consentView.erased(key), "the view read the suppression entry");
+        Awaitility.await("the view reads the suppression entry").atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(100)).until(() -> consentView.suppressed(key));
+        assertTrue(consentView.erased(key), "a suppressed subject is erased for the gate");
 
         String after = id("after-erasure");
         EventResult fresh = send("backend", List.of(order(after, user))).getResults(0);

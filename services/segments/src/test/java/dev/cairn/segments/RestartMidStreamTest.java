@@ -19,6 +19,7 @@ import jakarta.inject.Inject;
 
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.awaitility.Awaitility;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
@@ -56,8 +57,14 @@ class RestartMidStreamTest {
         KafkaStreams second = new KafkaStreams(topology.topology(), secondInstance());
         try (InputProducer kafka = new InputProducer()) {
             for (int round = 0; round < 4; round++) {
+                // Round 1 lands while the second instance joins (rebalance), round 2 while both run, round 3 while
+                // it leaves: each hand-over of tasks happens with events in flight.
                 if (round == 1) {
                     second.start();
+                }
+                if (round == 2) {
+                    Awaitility.await("the second instance runs").atMost(Duration.ofSeconds(60))
+                            .until(() -> second.state() == KafkaStreams.State.RUNNING);
                 }
                 if (round == 3) {
                     second.close(Duration.ofSeconds(30));
@@ -65,7 +72,6 @@ class RestartMidStreamTest {
                 for (String u : users) {
                     kafka.event(InputProducer.track(u, "checkout_completed", now.plusMillis(round), Map.of()));
                 }
-                Thread.sleep(1500);
             }
         } finally {
             second.close(Duration.ofSeconds(30));
