@@ -9,7 +9,6 @@ import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import io.quarkus.runtime.StartupEvent;
@@ -27,16 +26,15 @@ public class TopicProvisioningOnStart {
     @Inject
     CairnConfig config;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "127.0.0.1:9092")
-    String bootstrapServers;
+    @Inject
+    KafkaClients kafka;
 
     void onStart(@Observes StartupEvent event) throws Exception {
         if (!config.kafka().provisionTopics()) {
             return;
         }
         TopicCatalog catalog = TopicCatalog.load(ContractSource.of(config.contractsDir()));
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30000))) {
+        try (Admin admin = kafka.admin(Map.of(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30000))) {
             List<String> created = TopicProvisioner.ensure(admin, catalog, config.kafka().replicationFactor());
             if (!created.isEmpty()) {
                 LOG.infof("created topics %s", created);

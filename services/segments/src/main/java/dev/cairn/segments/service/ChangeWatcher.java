@@ -19,7 +19,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -29,6 +28,7 @@ import io.smallrye.mutiny.subscription.MultiEmitter;
 
 import dev.cairn.platform.grpc.FieldViolation;
 import dev.cairn.platform.grpc.InvalidRequestException;
+import dev.cairn.platform.kafka.KafkaClients;
 import dev.cairn.proto.events.v1.MembershipChange;
 import dev.cairn.proto.segments.v1.WatchMembershipChangesRequest;
 import dev.cairn.proto.segments.v1.WatchMembershipChangesResponse;
@@ -52,8 +52,8 @@ public class ChangeWatcher {
     @Inject
     SegmentCatalog catalog;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
+    @Inject
+    KafkaClients kafka;
 
     public Multi<WatchMembershipChangesResponse> watch(WatchMembershipChangesRequest request) {
         for (int i = 0; i < request.getSegmentIdsCount(); i++) {
@@ -81,14 +81,12 @@ public class ChangeWatcher {
 
     private void run(MultiEmitter<? super WatchMembershipChangesResponse> emitter, Set<String> segments,
             Map<Integer, Long> resume, WatchMembershipChangesRequest request) {
-        Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName(),
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName(),
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+        Map<String, Object> props = Map.of(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 // Only committed changes: a change of an aborted Streams transaction never happened.
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         String topic = config.topics().changes();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+        try (KafkaConsumer<byte[], byte[]> consumer = kafka.consumer(props, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
             consumer.assign(partitions);

@@ -13,13 +13,13 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
 
 import dev.cairn.platform.grpc.FieldViolation;
 import dev.cairn.platform.grpc.InvalidRequestException;
+import dev.cairn.platform.kafka.KafkaClients;
 import dev.cairn.proto.segments.v1.EraseProfilesRequest;
 import dev.cairn.proto.segments.v1.EraseProfilesResponse;
 import dev.cairn.segments.SegmentsConfig;
@@ -43,8 +43,8 @@ public class ProfileEraser {
     @Inject
     ReactiveRedisDataSource redis;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
+    @Inject
+    KafkaClients kafka;
 
     private volatile KafkaProducer<String, byte[]> producer;
 
@@ -113,8 +113,8 @@ public class ProfileEraser {
         if (producer == null) {
             synchronized (this) {
                 if (producer == null) {
-                    producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                            ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
+                    producer = kafka.producer(
+                            Map.of(ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
                             new StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer());
                 }
             }

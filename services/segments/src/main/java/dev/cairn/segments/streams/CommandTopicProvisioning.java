@@ -9,15 +9,14 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.quarkus.runtime.StartupEvent;
 
 import dev.cairn.platform.CairnConfig;
+import dev.cairn.platform.kafka.KafkaClients;
 import dev.cairn.segments.SegmentsConfig;
 
 /**
@@ -32,14 +31,14 @@ public class CommandTopicProvisioning {
     @Inject
     CairnConfig cairn;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "127.0.0.1:9092")
-    String bootstrapServers;
+    @Inject
+    KafkaClients kafka;
 
     void onStart(@Observes StartupEvent event) throws Exception {
         if (!cairn.kafka().provisionTopics()) {
             return;
         }
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        try (Admin admin = kafka.admin(Map.of())) {
             String name = config.topics().profileCommands();
             if (admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(name)) {
                 return;
