@@ -9,6 +9,7 @@ import jakarta.inject.Inject;
 
 import io.micrometer.core.instrument.MeterRegistry;
 
+import dev.cairn.platform.consent.ConsentDecision;
 import dev.cairn.platform.consent.ConsentPolicy;
 import dev.cairn.platform.consent.ConsentStateView;
 import dev.cairn.platform.consent.SubjectConsent;
@@ -69,7 +70,7 @@ public class ConsentDecider {
         List<Decision> decisions = new ArrayList<>(queries.size());
         for (DecisionQuery q : queries) {
             String key = SubjectKeys.key(q.getSubject().getNamespace(), q.getSubject().getValue());
-            ConsentStateView.Decision d = view.decide(List.of(key), q.getPurpose(),
+            ConsentDecision.Decision d = view.decide(List.of(key), q.getPurpose(),
                     Optional.of(q.getJurisdiction()).filter(j -> !j.isBlank()));
             metrics.counter("cairn.consent.decisions", "allowed", Boolean.toString(d.allowed()), "reason",
                     d.reason().name()).increment();
@@ -108,7 +109,7 @@ public class ConsentDecider {
         return b.build();
     }
 
-    static Decision toProto(ConsentStateView.Decision d) {
+    static Decision toProto(ConsentDecision.Decision d) {
         Decision.Builder b = Decision.newBuilder().setAllowed(d.allowed())
                 .setReason(ConsentReason.forNumber(d.reason().number())).setPolicyVersion(d.policyVersion())
                 .setJurisdiction(d.jurisdiction()).setRecordId(d.recordId());

@@ -3,6 +3,7 @@ package dev.cairn.ingest.service;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.cairn.platform.consent.ConsentDecision;
 import dev.cairn.platform.consent.ConsentStateView;
 import dev.cairn.platform.consent.SubjectKeys;
 import dev.cairn.proto.events.v1.ConsentDecisionTrace;
@@ -29,7 +30,7 @@ public final class ConsentGate {
         boolean forwarded = true;
         List<PurposeDecision> decisions = new ArrayList<>();
         for (String purpose : destination.purposes()) {
-            ConsentStateView.Decision d = view.decideAsRecorded(keys, purpose, fallbackJurisdiction);
+            ConsentDecision.Decision d = view.decideAsRecorded(keys, purpose, fallbackJurisdiction);
             forwarded &= d.allowed();
             decisions.add(PurposeDecision.newBuilder().setPurpose(purpose).setAllowed(d.allowed())
                     .setReason(ConsentReason.forNumber(d.reason().number())).setPolicyVersion(d.policyVersion())

@@ -1,7 +1,6 @@
 package dev.cairn.platform.consent;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,8 +23,8 @@ import org.jboss.logging.Logger;
 
 /**
  * An in-process materialized view of the compacted topic {@code cairn.consent.state.v1} (ConsentState keyed by
- * {@code namespace:value}; a null value is a tombstone: the subject was erased), and the consent decision made
- * from it. Consent, ingest and segments use it so that no decision on the hot path waits on PostgreSQL or the
+ * {@code namespace:value}; a null value is a tombstone: the subject was erased), and consent decisions made from
+ * it with {@link ConsentDecision}. Consent, ingest and segments use it so that no decision on the hot path waits on PostgreSQL or the
  * network.
  *
  * <p>
@@ -48,41 +47,6 @@ import org.jboss.logging.Logger;
 public final class ConsentStateView implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(ConsentStateView.class);
-
-    /** Why a decision came out as it did; numbers are those of cairn.events.v1.ConsentReason. */
-    public enum Reason {
-        /** The latest explicit grant or withdrawal of the subject's identifiers decided. */
-        EXPLICIT_CHOICE(1),
-        /** Nothing recorded; the purpose's default for the jurisdiction (opt-in deny, opt-out allow). */
-        DEFAULT(2),
-        /** A policy rule decided regardless of choices (unknown purpose or jurisdiction, a denied purpose). */
-        POLICY(3),
-        /** The subject was erased; everything is denied. */
-        ERASED(4);
-
-        private final int number;
-
-        Reason(int number) {
-            this.number = number;
-        }
-
-        /** The cairn.events.v1.ConsentReason number: {@code ConsentReason.forNumber(reason.number())}. */
-        public int number() {
-            return number;
-        }
-    }
-
-    /**
-     * A consent decision. {@code recordId}, {@code decidedBy} (a subject key) and {@code recordedAt} are set only
-     * for {@link Reason#EXPLICIT_CHOICE}.
-     */
-    public record Decision(boolean allowed, Reason reason, String policyVersion, String jurisdiction,
-            String recordId, String decidedBy, Optional<Instant> recordedAt) {
-
-        static Decision of(boolean allowed, Reason reason, String policyVersion, String jurisdiction) {
-            return new Decision(allowed, reason, policyVersion, jurisdiction, "", "", Optional.empty());
-        }
-    }
 
     /**
      * Where erased identifiers are listed, and the secret their keyed hashes ({@link SubjectKeys#suppressionHash})
@@ -272,23 +236,14 @@ public final class ConsentStateView implements AutoCloseable {
 
     /**
      * Decides whether {@code purpose} is allowed for a subject known by one or more identifiers (subject keys
-     * {@code namespace:value}, see {@link SubjectKeys#key}; e.g. an event's user_id and anonymous_id). Consent
-     * publishes each identifier's state already merged over its profile, so the latest explicit choice of any of
-     * the given identifiers decides; a withdrawal wins a tie.
+     * {@code namespace:value}, see {@link SubjectKeys#key}; e.g. an event's user_id and anonymous_id), by
+     * {@link ConsentDecision}.
      *
-     * <ul>
-     * <li>unknown purpose, unknown jurisdiction, or a purpose the jurisdiction denies: deny, POLICY (fail
-     * closed);</li>
-     * <li>any identifier erased: deny, ERASED;</li>
-     * <li>an explicit choice: as chosen, EXPLICIT_CHOICE;</li>
-     * <li>otherwise the jurisdiction's default: opt-in deny, opt-out allow, DEFAULT.</li>
-     * </ul>
-     *
-     * @param jurisdiction the jurisdiction to apply; empty: the jurisdiction of the deciding record, else the
-     *        policy's default jurisdiction
+     * @param jurisdiction the jurisdiction to apply whatever was recorded (a Decide query naming one); empty: the
+     *        jurisdiction of the deciding record, else the policy's default jurisdiction
      */
-    public Decision decide(List<String> subjectKeys, String purpose, Optional<String> jurisdiction) {
-        return decide(subjectKeys, purpose, jurisdiction.filter(j -> !j.isBlank()), Optional.empty());
+    public ConsentDecision.Decision decide(List<String> subjectKeys, String purpose, Optional<String> jurisdiction) {
+        return decide(subjectKeys, purpose, ConsentDecision.Jurisdiction.asked(jurisdiction));
     }
 
     /**
@@ -297,43 +252,19 @@ public final class ConsentStateView implements AutoCloseable {
      * jurisdiction: a grant recorded where the purpose is denied stays denied (POLICY), whatever the fallback
      * would allow.
      */
-    public Decision decideAsRecorded(List<String> subjectKeys, String purpose, String fallback) {
-        return decide(subjectKeys, purpose, Optional.empty(), Optional.ofNullable(fallback).filter(j -> !j.isBlank()));
+    public ConsentDecision.Decision decideAsRecorded(List<String> subjectKeys, String purpose, String fallback) {
+        return decide(subjectKeys, purpose, ConsentDecision.Jurisdiction.asRecorded(fallback));
     }
 
-    private Decision decide(List<String> subjectKeys, String purpose, Optional<String> forced,
-            Optional<String> fallback) {
-        String version = policy.version();
-        Optional<String> asked = forced.or(() -> fallback);
-        if (!policy.isPurpose(purpose)) {
-            return Decision.of(false, Reason.POLICY, version, asked.orElse(policy.defaultJurisdiction()));
-        }
-        SubjectConsent.PurposeChoice choice = null;
+    private ConsentDecision.Decision decide(List<String> subjectKeys, String purpose,
+            ConsentDecision.Jurisdiction jurisdiction) {
+        List<ConsentDecision.Recorded> recorded = new java.util.ArrayList<>(subjectKeys.size());
         for (String key : subjectKeys) {
-            if (erased(key)) {
-                return Decision.of(false, Reason.ERASED, version, asked.orElse(policy.defaultJurisdiction()));
-            }
-            SubjectConsent state = states.get(key);
-            if (state != null) {
-                SubjectConsent.PurposeChoice c = state.choice(purpose).orElse(null);
-                if (c != null) {
-                    choice = SubjectConsent.later(choice, c);
-                }
-            }
+            recorded.add(erased(key)
+                    ? ConsentDecision.Recorded.erased(key)
+                    : ConsentDecision.Recorded.of(key, Optional.ofNullable(states.get(key))));
         }
-        String applied = forced.orElse(choice != null && !choice.jurisdiction().isBlank()
-                ? choice.jurisdiction()
-                : fallback.orElse(policy.defaultJurisdiction()));
-        Optional<ConsentPolicy.Rule> rule = policy.rule(purpose, applied);
-        if (rule.isEmpty() || rule.get().defaultWhenUnrecorded() == ConsentPolicy.Default.DENY) {
-            return Decision.of(false, Reason.POLICY, version, applied);
-        }
-        if (choice != null) {
-            return new Decision(choice.granted(), Reason.EXPLICIT_CHOICE, version, applied, choice.recordId(),
-                    choice.decidedBy(), choice.recordedAt());
-        }
-        return Decision.of(rule.get().defaultWhenUnrecorded() == ConsentPolicy.Default.OPT_OUT, Reason.DEFAULT,
-                version, applied);
+        return ConsentDecision.decide(policy, recorded, purpose, jurisdiction);
     }
 
     private void run() {
