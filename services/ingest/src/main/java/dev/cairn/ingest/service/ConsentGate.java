@@ -14,7 +14,9 @@ import dev.cairn.proto.events.v1.PurposeDecision;
 /**
  * The consent gate before fan-out: an event reaches a destination only if its subject allows every purpose the
  * destination serves. Answers from the in-process view of cairn.consent.state.v1, never from a database. The
- * jurisdiction is the consent record's, else the event's (context.jurisdiction), else the source's default.
+ * jurisdiction is the consent record's, else the event's (context.jurisdiction), else the source's default. Both
+ * methods throw {@link dev.cairn.platform.grpc.DependencyUnavailableException} until the view has caught up
+ * (consent is not known yet); the pipeline answers those events RETRY.
  */
 public final class ConsentGate {
 

@@ -2,10 +2,13 @@ package dev.cairn.platform.consent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
@@ -16,6 +19,7 @@ import dev.cairn.platform.consent.ConsentDecision.Decision;
 import dev.cairn.platform.consent.ConsentDecision.Jurisdiction;
 import dev.cairn.platform.consent.ConsentDecision.Reason;
 import dev.cairn.platform.consent.ConsentDecision.Recorded;
+import dev.cairn.platform.grpc.DependencyUnavailableException;
 
 /** The rules of the one consent decision, each with a case that would fail if the rule were different. */
 class ConsentDecisionTest {
@@ -111,6 +115,19 @@ class ConsentDecisionTest {
         Decision optIn = decide(List.of(new Recorded("user_id:u", false, List.of(defaultGranted))), "advertising",
                 Jurisdiction.asRecorded(""));
         assertEquals(Decision.of(false, Reason.DEFAULT, "t-1", "default"), optIn, "only an explicit choice grants");
+    }
+
+    @Test
+    void a_view_that_has_not_caught_up_refuses_to_decide_instead_of_answering_from_what_it_lacks() {
+        ConsentStateView notStarted = new ConsentStateView(POLICY, "127.0.0.1:1", "cairn.consent.state.v1",
+                Optional.empty(), Duration.ofSeconds(1), Map.of());
+        assertFalse(notStarted.caughtUp());
+        assertThrows(DependencyUnavailableException.class,
+                () -> notStarted.decideAsRecorded(List.of("user_id:u"), "analytics", "default"));
+        assertThrows(DependencyUnavailableException.class,
+                () -> notStarted.decide(List.of("user_id:u"), "analytics", Optional.empty()));
+        assertThrows(DependencyUnavailableException.class, () -> notStarted.erased("user_id:u"));
+        assertThrows(DependencyUnavailableException.class, () -> notStarted.state("user_id:u"));
     }
 
     static Decision decide(List<Recorded> subject, String purpose, Jurisdiction jurisdiction) {
