@@ -33,14 +33,20 @@ public class ConsentDecider {
 
     public static final int MAX_QUERIES = 1000;
 
-    @Inject
-    ConsentStateView view;
+    private ConsentStateView view;
+    private ConsentPolicy policy;
+    private MeterRegistry metrics;
 
+    /**
+     * Constructor injection, so the agreement test builds the decider the service uses outside CDI. Fields are
+     * not final: ArC adds the no-argument constructor its client proxy needs.
+     */
     @Inject
-    ConsentPolicy policy;
-
-    @Inject
-    MeterRegistry metrics;
+    public ConsentDecider(ConsentStateView view, ConsentPolicy policy, MeterRegistry metrics) {
+        this.view = view;
+        this.policy = policy;
+        this.metrics = metrics;
+    }
 
     public List<Decision> decide(List<DecisionQuery> queries) {
         List<FieldViolation> problems = new ArrayList<>();
