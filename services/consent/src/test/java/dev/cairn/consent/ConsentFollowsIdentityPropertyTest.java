@@ -13,6 +13,7 @@ import java.util.UUID;
 
 import dev.cairn.consent.service.StateDerivation;
 import dev.cairn.consent.store.ConsentRecordEntity;
+import dev.cairn.platform.consent.ConsentDecision;
 import dev.cairn.platform.consent.ConsentPolicy;
 import dev.cairn.platform.consent.ConsentStateView;
 import dev.cairn.platform.contracts.ContractSource;
@@ -67,7 +68,7 @@ class ConsentFollowsIdentityPropertyTest {
                 profileOf.replaceAll((id, p) -> p.equals(absorbed) ? survivor : p);
                 republish(view, profileOf, ledger, survivor, version);
             } else if (op instanceof Event e) {
-                ConsentStateView.Decision d = view.decide(List.of(e.id()), e.purpose(), Optional.of(e.jurisdiction()));
+                ConsentDecision.Decision d = view.decide(List.of(e.id()), e.purpose(), Optional.of(e.jurisdiction()));
                 Optional<Boolean> latest = modelLatest(ledger, profileOf, e.id(), e.purpose());
                 boolean optIn = POLICY.rule(e.purpose(), e.jurisdiction()).orElseThrow()
                         .defaultWhenUnrecorded() == ConsentPolicy.Default.OPT_IN;

@@ -52,7 +52,8 @@ class KeycloakTokenTest {
         public Map<String, String> getConfigOverrides() {
             // Its own config profile, so the %test values the other tests share are given here.
             return Map.of("quarkus.http.test-port", "0", "quarkus.management.test-port", "0",
-                    "cairn.ingest.pii-hashing-key", "dGVzdC1vbmx5LXBpaS1oYXNoaW5nLWtleS0zMi1ieXRlcw==");
+                    "cairn.ingest.pii-hashing-key", "dGVzdC1vbmx5LXBpaS1oYXNoaW5nLWtleS0zMi1ieXRlcw==",
+                    "cairn.consent-view.start-wait", "30s");
         }
     }
 

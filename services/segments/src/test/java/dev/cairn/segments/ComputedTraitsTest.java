@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +20,6 @@ import dev.cairn.proto.events.v1.MapValue;
 import dev.cairn.proto.events.v1.Value;
 import dev.cairn.segments.definition.SegmentCatalog;
 import dev.cairn.segments.definition.SegmentDefinitionLoader;
-import dev.cairn.segments.service.ConsentDefaults;
 import dev.cairn.segments.service.ProfileEngine;
 import dev.cairn.segments.service.ProfileState;
 import dev.cairn.segments.service.ProfileStateCodec;
@@ -69,7 +67,7 @@ class ComputedTraitsTest {
     @Test
     void counts_exact_sums_and_last_values_follow_events_and_fall_as_windows_move_on() {
         ProfileEngine engine = new ProfileEngine(catalog(DEFINITIONS), Duration.ofHours(1), Duration.ofHours(1),
-                new ConsentDefaults(Set.of()));
+                TestConsentPolicy.POLICY);
         ProfileState s = new ProfileState("p");
         engine.onEvent(s, order("m1", T0 + 10, "19.99", "card"), T0 + 20);
         engine.onEvent(s, order("m2", T0 + HOUR + 10, "0.01", "paypal"), T0 + HOUR + 20);
@@ -101,7 +99,7 @@ class ComputedTraitsTest {
     @Test
     void a_merged_profile_has_the_computed_traits_of_all_its_events() {
         ProfileEngine engine = new ProfileEngine(catalog(DEFINITIONS), Duration.ofHours(1), Duration.ofHours(1),
-                new ConsentDefaults(Set.of()));
+                TestConsentPolicy.POLICY);
         ProfileState survivor = new ProfileState("a");
         ProfileState absorbed = new ProfileState("b");
         engine.onEvent(survivor, order("m1", T0, "10", "card"), T0);

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +18,6 @@ import dev.cairn.proto.events.v1.MembershipChangeCause;
 import dev.cairn.proto.events.v1.MembershipTransition;
 import dev.cairn.segments.definition.SegmentCatalog;
 import dev.cairn.segments.definition.SegmentDefinitionLoader;
-import dev.cairn.segments.service.ConsentDefaults;
 import dev.cairn.segments.service.ProfileEngine;
 import dev.cairn.segments.service.ProfileState;
 
@@ -37,7 +35,7 @@ class DefinitionBackfillTest {
                 segments:
                   - { id: buyers, version: 1, purpose: p, condition: { event: buy, within: 1d, count: { gte: 2 } } }
                 """), Duration.ofHours(1), Duration.ofHours(1),
-                new ConsentDefaults(Set.of("p")));
+                TestConsentPolicy.POLICY);
         ProfileState s = new ProfileState("p1");
         long now = 1_750_000_000_000L;
         for (int i = 0; i < 2; i++) {
@@ -51,7 +49,7 @@ class DefinitionBackfillTest {
                   - { id: buyers, version: 2, purpose: p, condition: { event: buy, within: 1d, count: { gte: 3 } } }
                   - { id: any_buyer, version: 1, purpose: p, condition: { event: buy, within: 1d, count: { gte: 1 } } }
                 """), Duration.ofHours(1), Duration.ofHours(1),
-                new ConsentDefaults(Set.of("p")));
+                TestConsentPolicy.POLICY);
         List<MembershipChange> changes = v2.backfill(s, now + 1000);
         assertEquals(2, changes.size(), changes.toString());
         MembershipChange left = changes.stream().filter(c -> c.getSegmentId().equals("buyers")).findFirst()

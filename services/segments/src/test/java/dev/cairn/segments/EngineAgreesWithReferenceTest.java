@@ -7,12 +7,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
+import dev.cairn.platform.consent.ConsentPolicy;
+import dev.cairn.platform.consent.SubjectConsent;
+import dev.cairn.proto.events.v1.ConsentReason;
 import dev.cairn.proto.events.v1.ConsentState;
 import dev.cairn.proto.events.v1.ConsentStatus;
 import dev.cairn.proto.events.v1.Event;
@@ -24,7 +26,6 @@ import dev.cairn.proto.events.v1.PurposeConsent;
 import dev.cairn.proto.events.v1.Value;
 import dev.cairn.segments.definition.SegmentCatalog;
 import dev.cairn.segments.definition.SegmentDefinitionLoader;
-import dev.cairn.segments.service.ConsentDefaults;
 import dev.cairn.segments.service.ProfileEngine;
 import dev.cairn.segments.service.ProfileState;
 import dev.cairn.segments.service.ProfileStateCodec;
@@ -49,8 +50,11 @@ class EngineAgreesWithReferenceTest {
     static final Duration BUCKET = Duration.ofHours(1);
     static final Duration GRACE = Duration.ofHours(1);
     static final long T0 = 1_750_000_000_000L;
-    /** As in the policy's default jurisdiction: analytics is opt-out; personalization and ads are opt-in. */
-    static final ConsentDefaults DEFAULTS = new ConsentDefaults(Set.of("analytics"));
+    /**
+     * As in the policy's default jurisdiction: analytics is opt-out; personalization and ads are opt-in. EU is
+     * opt-in and denies ads outright (a recorded choice's jurisdiction applies).
+     */
+    static final ConsentPolicy DEFAULTS = TestConsentPolicy.POLICY;
 
     static final String DEFINITIONS = """
             segments:
@@ -157,7 +161,9 @@ class EngineAgreesWithReferenceTest {
             if (arrival.event() != null) {
                 changes.addAll(engine.onEvent(state, arrival.event(), now).changes());
             } else {
-                changes.addAll(engine.onConsent(state, arrival.subject(), arrival.consent(), now, now).changes());
+                changes.addAll(engine.onConsent(state, arrival.subject(),
+                        arrival.consent() == null ? null : SubjectConsent.parse(arrival.consent().toByteArray()), now,
+                        now).changes());
             }
             roundTrip();
         }
@@ -199,13 +205,22 @@ class EngineAgreesWithReferenceTest {
             versions.put(subject, version);
         }
         ConsentState.Builder c = ConsentState.newBuilder().setStateVersion(version);
+        // When the subject chose, to the minute, so that choices on different subjects sometimes tie.
+        long chosenAt = (now - s.backMinutes() * 60_000L) / 60_000L * 60_000L;
         for (String purpose : List.of("analytics", "personalization", "ads")) {
             if ((s.amount() * 7 + purpose.length()) % 4 == 0) {
                 continue; // nothing recorded for this purpose: the policy default applies
             }
             boolean deny = (s.amount() + purpose.length()) % 3 == 0;
-            c.addPurposes(PurposeConsent.newBuilder().setPurpose(purpose).setJurisdiction("EU")
-                    .setStatus(deny ? ConsentStatus.CONSENT_STATUS_WITHDRAWN : ConsentStatus.CONSENT_STATUS_GRANTED));
+            // The jurisdiction the choice was recorded under: EU, the default one, or none said.
+            String jurisdiction = List.of("EU", "default", "").get((s.color() + purpose.length()) % 3);
+            // Now and then an entry that is a rule consent applied, not a choice: it can only deny.
+            boolean rule = (s.amount() + s.seq()) % 11 == 0;
+            c.addPurposes(PurposeConsent.newBuilder().setPurpose(purpose).setJurisdiction(jurisdiction)
+                    .setStatus(deny ? ConsentStatus.CONSENT_STATUS_WITHDRAWN : ConsentStatus.CONSENT_STATUS_GRANTED)
+                    .setReason(
+                            rule ? ConsentReason.CONSENT_REASON_POLICY : ConsentReason.CONSENT_REASON_EXPLICIT_CHOICE)
+                    .setRecordedAt(ProfileEngine.timestamp(chosenAt)).setRecordId("r" + s.seq() + purpose));
         }
         return new ReferenceEvaluator.Arrival(now, null, subject, c.build());
     }

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import io.grpc.ManagedChannel;
 import io.quarkus.test.junit.QuarkusTest;
 
+import dev.cairn.proto.events.v1.ConsentReason;
 import dev.cairn.proto.events.v1.ConsentState;
 import dev.cairn.proto.events.v1.ConsentStatus;
 import dev.cairn.proto.events.v1.Identifier;
@@ -223,9 +224,13 @@ class MembershipLifecycleTest {
         return consent(u, version, "analytics", status);
     }
 
+    /** As consent publishes it: the subject's explicit choice, with when it was made. */
     static ConsentState consent(String u, long version, String purpose, ConsentStatus status) {
         return ConsentState.newBuilder().setSubject(userId(u)).setStateVersion(version)
-                .addPurposes(PurposeConsent.newBuilder().setPurpose(purpose).setJurisdiction("EU").setStatus(status))
+                .addPurposes(PurposeConsent.newBuilder().setPurpose(purpose).setJurisdiction("EU").setStatus(status)
+                        .setReason(ConsentReason.CONSENT_REASON_EXPLICIT_CHOICE)
+                        .setRecordedAt(ProfileEngine.timestamp(System.currentTimeMillis()))
+                        .setRecordId("r-" + u + "-" + version).setDecidedBy(userId(u)))
                 .build();
     }
 

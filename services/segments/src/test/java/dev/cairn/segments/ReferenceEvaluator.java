@@ -2,12 +2,17 @@ package dev.cairn.segments;
 
 import java.math.BigDecimal;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
+import dev.cairn.platform.consent.ConsentDecision;
+import dev.cairn.platform.consent.ConsentPolicy;
+import dev.cairn.platform.consent.SubjectConsent;
 import dev.cairn.proto.events.v1.ConsentState;
 import dev.cairn.proto.events.v1.ConsentStatus;
 import dev.cairn.proto.events.v1.Event;
@@ -18,7 +23,6 @@ import dev.cairn.segments.definition.Condition;
 import dev.cairn.segments.definition.Scalar;
 import dev.cairn.segments.definition.SegmentCatalog;
 import dev.cairn.segments.definition.SegmentDefinition;
-import dev.cairn.segments.service.ConsentDefaults;
 import dev.cairn.segments.service.ProfileEngine;
 
 /**
@@ -35,14 +39,14 @@ final class ReferenceEvaluator {
     private final SegmentCatalog catalog;
     private final long bucketMs;
     private final long graceMs;
-    private final ConsentDefaults consentDefaults;
+    private final ConsentPolicy consentPolicy;
     private final List<Arrival> history = new ArrayList<>();
 
-    ReferenceEvaluator(SegmentCatalog catalog, Duration bucket, Duration grace, ConsentDefaults consentDefaults) {
+    ReferenceEvaluator(SegmentCatalog catalog, Duration bucket, Duration grace, ConsentPolicy consentPolicy) {
         this.catalog = catalog;
         this.bucketMs = bucket.toMillis();
         this.graceMs = grace.toMillis();
-        this.consentDefaults = consentDefaults;
+        this.consentPolicy = consentPolicy;
     }
 
     void add(Arrival a) {
@@ -73,32 +77,40 @@ final class ReferenceEvaluator {
         return out;
     }
 
+    /**
+     * Each subject's latest state as it arrived (a stale version ignored, a tombstone: erased until a state comes
+     * again), decided by the one consent decision straight from the protobuf states.
+     */
     private boolean consentAllows(String purpose, long now) {
-        Map<String, ConsentState> bySubject = new HashMap<>();
+        Map<String, Optional<ConsentState>> bySubject = new HashMap<>();
         for (Arrival a : history) {
             if (a.subject() == null || a.at() > now) {
                 continue;
             }
-            ConsentState before = bySubject.get(a.subject());
+            Optional<ConsentState> before = bySubject.getOrDefault(a.subject(), Optional.empty());
             if (a.consent() == null) {
-                bySubject.remove(a.subject());
-            } else if (before == null || before.getStateVersion() <= a.consent().getStateVersion()) {
-                bySubject.put(a.subject(), a.consent());
+                bySubject.put(a.subject(), Optional.empty());
+            } else if (before.isEmpty() || before.get().getStateVersion() <= a.consent().getStateVersion()) {
+                bySubject.put(a.subject(), Optional.of(a.consent()));
             }
         }
-        // Any denial wins; else any grant allows; else the policy's default for an unrecorded choice.
-        boolean granted = false;
-        for (ConsentState s : bySubject.values()) {
-            for (PurposeConsent p : s.getPurposesList()) {
-                if (p.getPurpose().equals(purpose)) {
-                    if (p.getStatus() != ConsentStatus.CONSENT_STATUS_GRANTED) {
-                        return false;
-                    }
-                    granted = true;
-                }
-            }
-        }
-        return granted || consentDefaults.allowsUnrecorded(purpose);
+        List<ConsentDecision.Recorded> recorded = new ArrayList<>();
+        bySubject.forEach((subject, state) -> recorded.add(state.isEmpty()
+                ? ConsentDecision.Recorded.erased(subject)
+                : new ConsentDecision.Recorded(subject, false,
+                        state.get().getPurposesList().stream().map(ReferenceEvaluator::entry).toList())));
+        return ConsentDecision.decide(consentPolicy, recorded, purpose, ConsentDecision.Jurisdiction.asRecorded(""))
+                .allowed();
+    }
+
+    private static SubjectConsent.PurposeChoice entry(PurposeConsent p) {
+        return new SubjectConsent.PurposeChoice(p.getPurpose(), p.getJurisdiction(),
+                p.getStatus() == ConsentStatus.CONSENT_STATUS_GRANTED, p.getReasonValue(), p.getPolicyVersion(),
+                p.hasRecordedAt()
+                        ? Optional
+                                .of(Instant.ofEpochSecond(p.getRecordedAt().getSeconds(), p.getRecordedAt().getNanos()))
+                        : Optional.empty(),
+                p.getRecordId(), "");
     }
 
     private boolean holds(Condition c, long now) {

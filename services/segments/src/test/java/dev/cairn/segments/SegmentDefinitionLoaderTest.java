@@ -19,7 +19,6 @@ import dev.cairn.platform.contracts.ContractViolationException;
 import dev.cairn.segments.definition.Condition;
 import dev.cairn.segments.definition.SegmentCatalog;
 import dev.cairn.segments.definition.SegmentDefinitionLoader;
-import dev.cairn.segments.service.ConsentDefaults;
 
 /** The CI check of contracts/segments/: the reviewed file loads, and a broken one fails with a clear message. */
 class SegmentDefinitionLoaderTest {
@@ -40,30 +39,31 @@ class SegmentDefinitionLoaderTest {
         assertEquals(Condition.Measure.SUM, big.measure());
         assertEquals("total", big.property());
         ConsentPolicy policy = ConsentPolicy.load(ContractSource.directory(Path.of("../../contracts")));
-        assertEquals(java.util.List.of(), ConsentDefaults.unknownPurposes(catalog, policy),
+        assertEquals(java.util.List.of(), catalog.purposesUnknownTo(policy),
                 "every segment serves a purpose of the consent policy");
     }
 
     @Test
     void a_segment_serving_a_purpose_the_consent_policy_lacks_is_named() throws Exception {
         ConsentPolicy policy = ConsentPolicy.load(ContractSource.directory(Path.of("../../contracts")));
-        var problems = ConsentDefaults.unknownPurposes(parse("""
+        var problems = parse("""
                 segments:
                   - { id: lookalikes, version: 1, purpose: profiling, condition: { trait: plan, eq: pro } }
-                """), policy);
+                """).purposesUnknownTo(policy);
         assertEquals(1, problems.size());
         assertTrue(problems.get(0).startsWith("segment 'lookalikes': purpose 'profiling' is not in the consent policy"),
                 problems.get(0));
     }
 
     @Test
-    void only_opt_out_purposes_of_the_default_jurisdiction_are_allowed_when_nothing_was_recorded() {
-        ConsentDefaults defaults = ConsentDefaults
-                .of(ConsentPolicy.load(ContractSource.directory(Path.of("../../contracts"))));
-        assertTrue(defaults.allowsUnrecorded("analytics"), "analytics is opt-out by default");
-        assertFalse(defaults.allowsUnrecorded("personalization"), "personalization is opt-in by default");
-        assertFalse(defaults.allowsUnrecorded("advertising"));
-        assertFalse(defaults.allowsUnrecorded("not_a_purpose"), "unknown purposes fail closed");
+    void only_opt_out_purposes_of_the_default_jurisdiction_are_allowed_when_nothing_was_recorded() throws Exception {
+        var engine = new dev.cairn.segments.service.ProfileEngine(parse("segments: []"), Duration.ofHours(1),
+                Duration.ofHours(1), ConsentPolicy.load(ContractSource.directory(Path.of("../../contracts"))));
+        var nothingRecorded = new dev.cairn.segments.service.ProfileState("p");
+        assertTrue(engine.consentAllows(nothingRecorded, "analytics"), "analytics is opt-out by default");
+        assertFalse(engine.consentAllows(nothingRecorded, "personalization"), "personalization is opt-in by default");
+        assertFalse(engine.consentAllows(nothingRecorded, "advertising"));
+        assertFalse(engine.consentAllows(nothingRecorded, "not_a_purpose"), "unknown purposes fail closed");
     }
 
     @Test

@@ -18,7 +18,6 @@ import dev.cairn.proto.events.v1.MembershipChange;
 import dev.cairn.proto.events.v1.MembershipChangeCause;
 import dev.cairn.proto.events.v1.MembershipTransition;
 import dev.cairn.proto.events.v1.Value;
-import dev.cairn.segments.service.ConsentDefaults;
 import dev.cairn.segments.service.ProfileEngine;
 import dev.cairn.segments.service.ProfileState;
 import dev.cairn.segments.service.ProfileStateCodec;
@@ -41,7 +40,7 @@ class SplitTest {
             """;
 
     final ProfileEngine engine = new ProfileEngine(ComputedTraitsTest.catalog(DEFINITIONS), Duration.ofHours(1),
-            Duration.ofHours(1), new ConsentDefaults(Set.of("analytics")));
+            Duration.ofHours(1), TestConsentPolicy.POLICY);
 
     static Event buy(String id, String userId, String anonymousId, long at) {
         return Event.newBuilder().setMessageId(id).setType(EventType.EVENT_TYPE_TRACK).setEvent("buy")

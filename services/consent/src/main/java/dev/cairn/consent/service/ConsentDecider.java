@@ -9,6 +9,7 @@ import jakarta.inject.Inject;
 
 import io.micrometer.core.instrument.MeterRegistry;
 
+import dev.cairn.platform.consent.ConsentDecision;
 import dev.cairn.platform.consent.ConsentPolicy;
 import dev.cairn.platform.consent.ConsentStateView;
 import dev.cairn.platform.consent.SubjectConsent;
@@ -32,14 +33,20 @@ public class ConsentDecider {
 
     public static final int MAX_QUERIES = 1000;
 
-    @Inject
-    ConsentStateView view;
+    private ConsentStateView view;
+    private ConsentPolicy policy;
+    private MeterRegistry metrics;
 
+    /**
+     * Constructor injection, so the agreement test builds the decider the service uses outside CDI. Fields are
+     * not final: ArC adds the no-argument constructor its client proxy needs.
+     */
     @Inject
-    ConsentPolicy policy;
-
-    @Inject
-    MeterRegistry metrics;
+    public ConsentDecider(ConsentStateView view, ConsentPolicy policy, MeterRegistry metrics) {
+        this.view = view;
+        this.policy = policy;
+        this.metrics = metrics;
+    }
 
     public List<Decision> decide(List<DecisionQuery> queries) {
         List<FieldViolation> problems = new ArrayList<>();
@@ -69,7 +76,7 @@ public class ConsentDecider {
         List<Decision> decisions = new ArrayList<>(queries.size());
         for (DecisionQuery q : queries) {
             String key = SubjectKeys.key(q.getSubject().getNamespace(), q.getSubject().getValue());
-            ConsentStateView.Decision d = view.decide(List.of(key), q.getPurpose(),
+            ConsentDecision.Decision d = view.decide(List.of(key), q.getPurpose(),
                     Optional.of(q.getJurisdiction()).filter(j -> !j.isBlank()));
             metrics.counter("cairn.consent.decisions", "allowed", Boolean.toString(d.allowed()), "reason",
                     d.reason().name()).increment();
@@ -108,7 +115,7 @@ public class ConsentDecider {
         return b.build();
     }
 
-    static Decision toProto(ConsentStateView.Decision d) {
+    static Decision toProto(ConsentDecision.Decision d) {
         Decision.Builder b = Decision.newBuilder().setAllowed(d.allowed())
                 .setReason(ConsentReason.forNumber(d.reason().number())).setPolicyVersion(d.policyVersion())
                 .setJurisdiction(d.jurisdiction()).setRecordId(d.recordId());

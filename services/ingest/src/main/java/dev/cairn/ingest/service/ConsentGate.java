@@ -3,6 +3,7 @@ package dev.cairn.ingest.service;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.cairn.platform.consent.ConsentDecision;
 import dev.cairn.platform.consent.ConsentStateView;
 import dev.cairn.platform.consent.SubjectKeys;
 import dev.cairn.proto.events.v1.ConsentDecisionTrace;
@@ -13,7 +14,9 @@ import dev.cairn.proto.events.v1.PurposeDecision;
 /**
  * The consent gate before fan-out: an event reaches a destination only if its subject allows every purpose the
  * destination serves. Answers from the in-process view of cairn.consent.state.v1, never from a database. The
- * jurisdiction is the consent record's, else the event's (context.jurisdiction), else the source's default.
+ * jurisdiction is the consent record's, else the event's (context.jurisdiction), else the source's default. Both
+ * methods throw {@link dev.cairn.platform.grpc.DependencyUnavailableException} until the view has caught up
+ * (consent is not known yet); the pipeline answers those events RETRY.
  */
 public final class ConsentGate {
 
@@ -29,7 +32,7 @@ public final class ConsentGate {
         boolean forwarded = true;
         List<PurposeDecision> decisions = new ArrayList<>();
         for (String purpose : destination.purposes()) {
-            ConsentStateView.Decision d = view.decideAsRecorded(keys, purpose, fallbackJurisdiction);
+            ConsentDecision.Decision d = view.decideAsRecorded(keys, purpose, fallbackJurisdiction);
             forwarded &= d.allowed();
             decisions.add(PurposeDecision.newBuilder().setPurpose(purpose).setAllowed(d.allowed())
                     .setReason(ConsentReason.forNumber(d.reason().number())).setPolicyVersion(d.policyVersion())

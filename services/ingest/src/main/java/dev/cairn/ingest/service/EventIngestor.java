@@ -17,6 +17,7 @@ import io.opentelemetry.context.Context;
 import io.smallrye.mutiny.Uni;
 
 import dev.cairn.platform.grpc.BackpressureException;
+import dev.cairn.platform.grpc.DependencyUnavailableException;
 import dev.cairn.platform.grpc.FieldViolation;
 import dev.cairn.platform.grpc.InvalidRequestException;
 import dev.cairn.proto.events.v1.ConsentDecisionTrace;
@@ -224,7 +225,18 @@ public final class EventIngestor {
             quarantine(item, source, receivedAt, envelope, request.transport());
             return;
         }
-        if (gate.erased(Identifiers.of(e))) {
+        boolean erased;
+        try {
+            erased = gate.erased(Identifiers.of(e));
+        } catch (DependencyUnavailableException notYetKnown) {
+            // The consent view has not caught up since start: its "nothing recorded" may be a withdrawal or an
+            // erasure it has not read yet. Nothing is stored or reserved, so the client's retry is safe. Once it
+            // has caught up it never falls back, so the gate in route() always has an answer.
+            item.outcome = EventOutcome.EVENT_OUTCOME_RETRY;
+            item.reason = "not stored: " + notYetKnown.getMessage();
+            return;
+        }
+        if (erased) {
             // Before the contract check: nothing of an erased subject is kept, not even raw or in quarantine, so
             // neither a replay nor a re-drive can bring them back. Counted, answered, never silent.
             item.outcome = EventOutcome.EVENT_OUTCOME_SUPPRESSED_BY_ERASURE;

@@ -1,13 +1,15 @@
 package dev.cairn.platform.consent;
 
 import java.time.Duration;
-import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
@@ -22,19 +24,30 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jboss.logging.Logger;
 
+import dev.cairn.platform.grpc.DependencyUnavailableException;
+
 /**
  * An in-process materialized view of the compacted topic {@code cairn.consent.state.v1} (ConsentState keyed by
- * {@code namespace:value}; a null value is a tombstone: the subject was erased), and the consent decision made
- * from it. Consent, ingest and segments use it so that no decision on the hot path waits on PostgreSQL or the
- * network.
+ * {@code namespace:value}; a null value is a tombstone: the subject was erased), and consent decisions made from
+ * it with {@link ConsentDecision}. Consent and ingest use it so that no decision on the hot path waits on
+ * PostgreSQL or the network.
  *
  * <p>
  * A plain class: {@link #start()} spawns one daemon thread that assigns itself every partition (no consumer
  * group, no committed offsets: every instance reads the whole topic from the beginning, which compaction keeps
  * small) and applies records in order. {@link #caughtUp()} turns true once the view has consumed up to the end
- * offsets that existed when it started; a service must not be ready before (see
- * {@link ConsentViewReadiness}). Values with a lower {@code state_version} than the one held are ignored, so a
- * stale value delivered late cannot undo a newer one.
+ * offsets observed when it started, and never turns false again. Until then the view does not know consent: a
+ * half-read view would allow an opt-out purpose its subject withdrew, or take in an erased subject's events. So
+ * every read ({@link #decide}, {@link #decideAsRecorded}, {@link #state}, {@link #erased}) refuses with
+ * {@link DependencyUnavailableException} before, and callers answer "retry" (gRPC UNAVAILABLE, ingest's RETRY
+ * outcome). Values with a lower {@code state_version} than the one held are ignored, so a stale value delivered
+ * late cannot undo a newer one.
+ *
+ * <p>
+ * After catching up the view measures how far behind it is ({@link #lag()}): in records, from the end offsets it
+ * reads every {@code lagCheckInterval}, and in time, since the latest end offsets it had reached were read. A
+ * view behind by more than the configured bound still answers (what it holds is consent minus the newest
+ * changes) but reports it, so the service is taken out of rotation ({@link ConsentViewReadiness}).
  *
  * <p>
  * With a {@link Suppression}, the same thread also reads {@code cairn.privacy.suppression.v1}: keyed hashes of
@@ -43,46 +56,11 @@ import org.jboss.logging.Logger;
  * {@link #erased} stays true for that identifier.
  *
  * <p>
- * Thread-safe: reads ({@link #decide}, {@link #state}) are lock-free map lookups.
+ * Thread-safe: reads are lock-free map lookups.
  */
 public final class ConsentStateView implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(ConsentStateView.class);
-
-    /** Why a decision came out as it did; numbers are those of cairn.events.v1.ConsentReason. */
-    public enum Reason {
-        /** The latest explicit grant or withdrawal of the subject's identifiers decided. */
-        EXPLICIT_CHOICE(1),
-        /** Nothing recorded; the purpose's default for the jurisdiction (opt-in deny, opt-out allow). */
-        DEFAULT(2),
-        /** A policy rule decided regardless of choices (unknown purpose or jurisdiction, a denied purpose). */
-        POLICY(3),
-        /** The subject was erased; everything is denied. */
-        ERASED(4);
-
-        private final int number;
-
-        Reason(int number) {
-            this.number = number;
-        }
-
-        /** The cairn.events.v1.ConsentReason number: {@code ConsentReason.forNumber(reason.number())}. */
-        public int number() {
-            return number;
-        }
-    }
-
-    /**
-     * A consent decision. {@code recordId}, {@code decidedBy} (a subject key) and {@code recordedAt} are set only
-     * for {@link Reason#EXPLICIT_CHOICE}.
-     */
-    public record Decision(boolean allowed, Reason reason, String policyVersion, String jurisdiction,
-            String recordId, String decidedBy, Optional<Instant> recordedAt) {
-
-        static Decision of(boolean allowed, Reason reason, String policyVersion, String jurisdiction) {
-            return new Decision(allowed, reason, policyVersion, jurisdiction, "", "", Optional.empty());
-        }
-    }
 
     /**
      * Where erased identifiers are listed, and the secret their keyed hashes ({@link SubjectKeys#suppressionHash})
@@ -97,9 +75,36 @@ public final class ConsentStateView implements AutoCloseable {
         }
     }
 
+    /**
+     * How far behind the view is: records on its topics it has not applied yet (as of the last end offsets it
+     * read), and how long ago the latest end offsets it has reached were read (so a view that stopped reading
+     * shows a growing time even if it does not know about new records).
+     */
+    public record Lag(long records, Duration time) {
+
+        /** True if either measure is beyond its bound. */
+        public boolean beyond(long maxRecords, Duration maxTime) {
+            return records > maxRecords || time.compareTo(maxTime) > 0;
+        }
+    }
+
+    /** End offsets of every partition the view reads, and when they were read. */
+    private record Watermark(long readAtMillis, Map<TopicPartition, Long> endOffsets) {
+
+        boolean reachedBy(KafkaConsumer<?, ?> c) {
+            return endOffsets.entrySet().stream().allMatch(e -> c.position(e.getKey()) >= e.getValue());
+        }
+
+        long behind(KafkaConsumer<?, ?> c) {
+            return endOffsets.entrySet().stream().mapToLong(e -> Math.max(0, e.getValue() - c.position(e.getKey())))
+                    .sum();
+        }
+    }
+
     private final ConsentPolicy policy;
     private final String topic;
     private final Optional<Suppression> suppression;
+    private final Duration lagCheckInterval;
     private final Set<String> suppressedHashes = ConcurrentHashMap.newKeySet();
     private final ThreadLocal<javax.crypto.Mac> hmac;
     private final Map<String, Object> consumerConfig;
@@ -107,7 +112,12 @@ public final class ConsentStateView implements AutoCloseable {
     private final Set<String> erased = ConcurrentHashMap.newKeySet();
     private final AtomicLong applied = new AtomicLong();
     private volatile boolean caughtUp;
+    private final CountDownLatch caughtUpLatch = new CountDownLatch(1);
+    private volatile boolean detached;
     private volatile boolean closed;
+    private volatile long lagRecords;
+    /** When the latest end offsets the view has reached were read (at start: when it started). */
+    private volatile long freshAsOfMillis = System.currentTimeMillis();
     private volatile KafkaConsumer<String, byte[]> consumer;
     private volatile BiConsumer<String, Optional<SubjectConsent>> listener = (k, v) -> {
     };
@@ -117,22 +127,17 @@ public final class ConsentStateView implements AutoCloseable {
      * @param policy the consent policy decisions apply
      * @param bootstrapServers Kafka bootstrap servers
      * @param topic normally {@code cairn.consent.state.v1}
+     * @param suppression when present, the view also reads the suppression topic and treats the identifiers it
+     *        lists as erased
+     * @param lagCheckInterval how often the view reads its topics' end offsets to measure its lag
      * @param extraConsumerConfig extra Kafka consumer properties (security settings); may be empty
      */
     public ConsentStateView(ConsentPolicy policy, String bootstrapServers, String topic,
-            Map<String, Object> extraConsumerConfig) {
-        this(policy, bootstrapServers, topic, Optional.empty(), extraConsumerConfig);
-    }
-
-    /**
-     * @param suppression when present, the view also reads the suppression topic and treats the identifiers it
-     *        lists as erased
-     */
-    public ConsentStateView(ConsentPolicy policy, String bootstrapServers, String topic,
-            Optional<Suppression> suppression, Map<String, Object> extraConsumerConfig) {
+            Optional<Suppression> suppression, Duration lagCheckInterval, Map<String, Object> extraConsumerConfig) {
         this.policy = policy;
         this.topic = topic;
         this.suppression = suppression;
+        this.lagCheckInterval = lagCheckInterval;
         this.hmac = ThreadLocal.withInitial(() -> suppression.map(ConsentStateView::mac).orElse(null));
         Map<String, Object> cfg = new HashMap<>(extraConsumerConfig);
         cfg.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -142,15 +147,21 @@ public final class ConsentStateView implements AutoCloseable {
         this.consumerConfig = cfg;
     }
 
-    /** A view that is never fed from Kafka: for unit tests, which {@link #apply} records by hand. */
+    /**
+     * A view that is never fed from Kafka and counts as caught up: for unit tests, which {@link #apply} records by
+     * hand.
+     */
     public static ConsentStateView detached(ConsentPolicy policy) {
         return detached(policy, Optional.empty());
     }
 
     /** A detached view that also knows a suppression key, so tests can {@link #suppress} by hand. */
     public static ConsentStateView detached(ConsentPolicy policy, Optional<Suppression> suppression) {
-        ConsentStateView view = new ConsentStateView(policy, "unused:0", "unused", suppression, Map.of());
+        ConsentStateView view = new ConsentStateView(policy, "unused:0", "unused", suppression, Duration.ofSeconds(1),
+                Map.of());
         view.caughtUp = true;
+        view.caughtUpLatch.countDown();
+        view.detached = true;
         return view;
     }
 
@@ -170,6 +181,7 @@ public final class ConsentStateView implements AutoCloseable {
         if (thread != null) {
             return;
         }
+        freshAsOfMillis = System.currentTimeMillis();
         thread = new Thread(this::run, "consent-state-view");
         thread.setDaemon(true);
         thread.start();
@@ -180,9 +192,30 @@ public final class ConsentStateView implements AutoCloseable {
         this.listener = listener;
     }
 
-    /** True once every record that existed on the topic when the view started has been applied. */
+    /**
+     * True once every record that existed on the topics when the view started reading them has been applied. Never
+     * turns false again.
+     */
     public boolean caughtUp() {
         return caughtUp;
+    }
+
+    /** Waits until the view has caught up, at most {@code timeout}; true if it has. */
+    public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
+        return caughtUpLatch.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** How far behind the end of its topics the view is (zero for a detached view). */
+    public Lag lag() {
+        if (detached) {
+            return new Lag(0, Duration.ZERO);
+        }
+        return new Lag(lagRecords, Duration.ofMillis(Math.max(0, System.currentTimeMillis() - freshAsOfMillis)));
+    }
+
+    /** The state topic this view reads. */
+    public String topic() {
+        return topic;
     }
 
     /** How many records the view has applied since it started. */
@@ -199,20 +232,32 @@ public final class ConsentStateView implements AutoCloseable {
         return policy;
     }
 
-    /** A subject's current state, if consent published one. */
+    /**
+     * A subject's current state, if consent published one.
+     *
+     * @throws DependencyUnavailableException before the view has caught up
+     */
     public Optional<SubjectConsent> state(String subjectKey) {
+        requireCaughtUp();
         return Optional.ofNullable(states.get(subjectKey));
     }
 
     /**
      * True if a tombstone for the subject was seen (and no state since), or the suppression topic lists the
      * identifier.
+     *
+     * @throws DependencyUnavailableException before the view has caught up
      */
     public boolean erased(String subjectKey) {
+        requireCaughtUp();
+        return isErased(subjectKey);
+    }
+
+    private boolean isErased(String subjectKey) {
         return erased.contains(subjectKey) || suppressed(subjectKey);
     }
 
-    /** True if the suppression topic lists the identifier (by its keyed hash). */
+    /** True if the suppression topic lists the identifier (by its keyed hash), as far as the view has read. */
     public boolean suppressed(String subjectKey) {
         if (suppressedHashes.isEmpty()) {
             return false; // the common case costs no hashing
@@ -272,23 +317,15 @@ public final class ConsentStateView implements AutoCloseable {
 
     /**
      * Decides whether {@code purpose} is allowed for a subject known by one or more identifiers (subject keys
-     * {@code namespace:value}, see {@link SubjectKeys#key}; e.g. an event's user_id and anonymous_id). Consent
-     * publishes each identifier's state already merged over its profile, so the latest explicit choice of any of
-     * the given identifiers decides; a withdrawal wins a tie.
+     * {@code namespace:value}, see {@link SubjectKeys#key}; e.g. an event's user_id and anonymous_id), by
+     * {@link ConsentDecision}.
      *
-     * <ul>
-     * <li>unknown purpose, unknown jurisdiction, or a purpose the jurisdiction denies: deny, POLICY (fail
-     * closed);</li>
-     * <li>any identifier erased: deny, ERASED;</li>
-     * <li>an explicit choice: as chosen, EXPLICIT_CHOICE;</li>
-     * <li>otherwise the jurisdiction's default: opt-in deny, opt-out allow, DEFAULT.</li>
-     * </ul>
-     *
-     * @param jurisdiction the jurisdiction to apply; empty: the jurisdiction of the deciding record, else the
-     *        policy's default jurisdiction
+     * @param jurisdiction the jurisdiction to apply whatever was recorded (a Decide query naming one); empty: the
+     *        jurisdiction of the deciding record, else the policy's default jurisdiction
+     * @throws DependencyUnavailableException before the view has caught up
      */
-    public Decision decide(List<String> subjectKeys, String purpose, Optional<String> jurisdiction) {
-        return decide(subjectKeys, purpose, jurisdiction.filter(j -> !j.isBlank()), Optional.empty());
+    public ConsentDecision.Decision decide(List<String> subjectKeys, String purpose, Optional<String> jurisdiction) {
+        return decide(subjectKeys, purpose, ConsentDecision.Jurisdiction.asked(jurisdiction));
     }
 
     /**
@@ -296,44 +333,32 @@ public final class ConsentStateView implements AutoCloseable {
      * (the event's, else its source's), else the policy's default. A choice is never re-decided under another
      * jurisdiction: a grant recorded where the purpose is denied stays denied (POLICY), whatever the fallback
      * would allow.
+     *
+     * @throws DependencyUnavailableException before the view has caught up
      */
-    public Decision decideAsRecorded(List<String> subjectKeys, String purpose, String fallback) {
-        return decide(subjectKeys, purpose, Optional.empty(), Optional.ofNullable(fallback).filter(j -> !j.isBlank()));
+    public ConsentDecision.Decision decideAsRecorded(List<String> subjectKeys, String purpose, String fallback) {
+        return decide(subjectKeys, purpose, ConsentDecision.Jurisdiction.asRecorded(fallback));
     }
 
-    private Decision decide(List<String> subjectKeys, String purpose, Optional<String> forced,
-            Optional<String> fallback) {
-        String version = policy.version();
-        Optional<String> asked = forced.or(() -> fallback);
-        if (!policy.isPurpose(purpose)) {
-            return Decision.of(false, Reason.POLICY, version, asked.orElse(policy.defaultJurisdiction()));
-        }
-        SubjectConsent.PurposeChoice choice = null;
+    private ConsentDecision.Decision decide(List<String> subjectKeys, String purpose,
+            ConsentDecision.Jurisdiction jurisdiction) {
+        requireCaughtUp();
+        List<ConsentDecision.Recorded> recorded = new ArrayList<>(subjectKeys.size());
         for (String key : subjectKeys) {
-            if (erased(key)) {
-                return Decision.of(false, Reason.ERASED, version, asked.orElse(policy.defaultJurisdiction()));
-            }
-            SubjectConsent state = states.get(key);
-            if (state != null) {
-                SubjectConsent.PurposeChoice c = state.choice(purpose).orElse(null);
-                if (c != null) {
-                    choice = SubjectConsent.later(choice, c);
-                }
-            }
+            recorded.add(isErased(key)
+                    ? ConsentDecision.Recorded.erased(key)
+                    : ConsentDecision.Recorded.of(key, Optional.ofNullable(states.get(key))));
         }
-        String applied = forced.orElse(choice != null && !choice.jurisdiction().isBlank()
-                ? choice.jurisdiction()
-                : fallback.orElse(policy.defaultJurisdiction()));
-        Optional<ConsentPolicy.Rule> rule = policy.rule(purpose, applied);
-        if (rule.isEmpty() || rule.get().defaultWhenUnrecorded() == ConsentPolicy.Default.DENY) {
-            return Decision.of(false, Reason.POLICY, version, applied);
+        return ConsentDecision.decide(policy, recorded, purpose, jurisdiction);
+    }
+
+    private void requireCaughtUp() {
+        if (!caughtUp) {
+            throw new DependencyUnavailableException("consent view",
+                    "it has not caught up with " + topic + " yet (" + applied.get()
+                            + " records applied so far), so consent is not known; retry shortly",
+                    null);
         }
-        if (choice != null) {
-            return new Decision(choice.granted(), Reason.EXPLICIT_CHOICE, version, applied, choice.recordId(),
-                    choice.decidedBy(), choice.recordedAt());
-        }
-        return Decision.of(rule.get().defaultWhenUnrecorded() == ConsentPolicy.Default.OPT_OUT, Reason.DEFAULT,
-                version, applied);
     }
 
     private void run() {
@@ -341,7 +366,7 @@ public final class ConsentStateView implements AutoCloseable {
             try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(consumerConfig, new StringDeserializer(),
                     new ByteArrayDeserializer())) {
                 consumer = c;
-                List<TopicPartition> partitions = new java.util.ArrayList<>(partitions(c, topic));
+                List<TopicPartition> partitions = new ArrayList<>(partitions(c, topic));
                 List<TopicPartition> suppressionPartitions = suppression.isPresent()
                         ? partitions(c, suppression.get().topic())
                         : List.of();
@@ -354,7 +379,10 @@ public final class ConsentStateView implements AutoCloseable {
                 partitions.addAll(suppressionPartitions);
                 c.assign(partitions);
                 c.seekToBeginning(partitions);
-                Map<TopicPartition, Long> target = c.endOffsets(partitions);
+                // The end offsets observed at start: the view knows consent once it has reached them. After that,
+                // `pending` is the oldest end offsets read and not yet reached, `latest` the newest read.
+                Watermark pending = watermark(c, partitions);
+                Watermark latest = pending;
                 while (!closed) {
                     for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
                         if (r.topic().equals(topic)) {
@@ -363,11 +391,24 @@ public final class ConsentStateView implements AutoCloseable {
                             suppress(r.key(), r.value() != null);
                         }
                     }
-                    if (!caughtUp && target.entrySet().stream().allMatch(e -> c.position(e.getKey()) >= e.getValue())) {
-                        caughtUp = true;
-                        LOG.infof("consent view caught up with %s: %d records, %d subjects, %d suppressed identifiers",
-                                topic, applied.get(), states.size(), suppressedHashes.size());
+                    if (pending != null && pending.reachedBy(c)) {
+                        boolean all = latest.reachedBy(c);
+                        freshAsOfMillis = (all ? latest : pending).readAtMillis();
+                        pending = all ? null : latest;
+                        if (!caughtUp) {
+                            caughtUp = true;
+                            caughtUpLatch.countDown();
+                            LOG.infof("consent view caught up with %s: %d records, %d subjects, %d suppressed "
+                                    + "identifiers", topic, applied.get(), states.size(), suppressedHashes.size());
+                        }
                     }
+                    if (System.currentTimeMillis() - latest.readAtMillis() >= lagCheckInterval.toMillis()) {
+                        latest = watermark(c, partitions);
+                        if (pending == null) {
+                            pending = latest;
+                        }
+                    }
+                    lagRecords = latest.behind(c);
                 }
             } catch (WakeupException e) {
                 // closing
@@ -378,6 +419,10 @@ public final class ConsentStateView implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private static Watermark watermark(KafkaConsumer<String, byte[]> c, List<TopicPartition> partitions) {
+        return new Watermark(System.currentTimeMillis(), c.endOffsets(partitions));
     }
 
     private static List<TopicPartition> partitions(KafkaConsumer<String, byte[]> c, String topic) {

@@ -1,6 +1,7 @@
 package dev.cairn.platform.consent;
 
 import java.util.Map;
+import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -10,7 +11,10 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
@@ -19,16 +23,22 @@ import dev.cairn.platform.contracts.ContractSource;
 
 /**
  * CDI wiring: the {@link ConsentPolicy} of the contracts, and, when {@code cairn.consent-view.enabled=true}, one
- * {@link ConsentStateView} per service started at boot (readiness waits for it: {@link ConsentViewReadiness}).
+ * {@link ConsentStateView} per service started at boot (readiness waits for it: {@link ConsentViewReadiness}),
+ * with its lag as gauges: {@code cairn.consent.view.lag.records} and {@code cairn.consent.view.lag.seconds}.
  */
 @ApplicationScoped
 public class ConsentViewProducer {
+
+    private static final Logger LOG = Logger.getLogger(ConsentViewProducer.class);
 
     @Inject
     CairnConfig cairn;
 
     @Inject
     ConsentViewConfig config;
+
+    @Inject
+    MeterRegistry registry;
 
     @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "127.0.0.1:9092")
     String bootstrapServers;
@@ -56,9 +66,25 @@ public class ConsentViewProducer {
             String key = config.suppressionKey().filter(k -> !k.isBlank())
                     .orElseThrow(() -> new IllegalStateException("cairn.consent-view.suppression-key is not set: "
                             + "set CAIRN_SUPPRESSION_KEY to the secret consent hashes erased identifiers with"));
-            view = new ConsentStateView(policy, bootstrapServers, config.topic(),
-                    java.util.Optional.of(new ConsentStateView.Suppression(config.suppressionTopic(), key)), Map.of());
-            view.start();
+            if (config.maxLagTime().compareTo(config.lagCheckInterval().multipliedBy(2)) < 0) {
+                // A view that keeps up shows up to one interval of time lag: a bound this tight would flap.
+                throw new IllegalStateException("cairn.consent-view.max-lag-time (" + config.maxLagTime()
+                        + ") must be at least twice cairn.consent-view.lag-check-interval ("
+                        + config.lagCheckInterval() + ")");
+            }
+            ConsentStateView started = new ConsentStateView(policy, bootstrapServers, config.topic(),
+                    Optional.of(new ConsentStateView.Suppression(config.suppressionTopic(), key)),
+                    config.lagCheckInterval(), Map.of());
+            Gauge.builder("cairn.consent.view.lag.records", started, v -> v.lag().records())
+                    .tag("topic", config.topic())
+                    .description("State and suppression records the consent view has not applied yet")
+                    .register(registry);
+            Gauge.builder("cairn.consent.view.lag.seconds", started, v -> v.lag().time().toMillis() / 1000.0)
+                    .tag("topic", config.topic())
+                    .description("How long ago the newest end offsets the consent view has reached were read")
+                    .register(registry);
+            started.start();
+            view = started;
         }
         return view;
     }
@@ -71,7 +97,17 @@ public class ConsentViewProducer {
     void onStart(@Observes StartupEvent event, Instance<ConsentPolicy> policy) {
         // Instance: services with the view off never load the consent policy at start.
         if (config.enabled()) {
-            started(policy.get());
+            ConsentStateView v = started(policy.get());
+            if (!config.startWait().isZero() && !config.startWait().isNegative()) {
+                try {
+                    if (!v.awaitCaughtUp(config.startWait())) {
+                        LOG.warnf("the consent view has not caught up with %s within %s; starting anyway (not ready)",
+                                config.topic(), config.startWait());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
         }
     }
 

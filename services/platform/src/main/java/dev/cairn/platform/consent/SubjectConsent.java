@@ -23,7 +23,10 @@ import com.google.protobuf.WireFormat;
  */
 public record SubjectConsent(String subjectKey, String profileId, List<PurposeChoice> purposes, long stateVersion) {
 
-    /** One recorded choice (ConsentState.purposes entry). */
+    /**
+     * One entry of ConsentState.purposes: normally an explicit choice (reason EXPLICIT_CHOICE). {@code granted} is
+     * true only for status GRANTED; {@code recordedAt} is when the subject chose.
+     */
     public record PurposeChoice(String purpose, String jurisdiction, boolean granted, int reasonNumber,
             String policyVersion, Optional<Instant> recordedAt, String recordId, String decidedBy) {
     }
@@ -49,31 +52,6 @@ public record SubjectConsent(String subjectKey, String profileId, List<PurposeCh
         } catch (IOException e) {
             throw new UncheckedIOException("not a cairn.events.v1.ConsentState", e);
         }
-    }
-
-    /** This subject's latest explicit choice for the purpose, if any (latest by time; a withdrawal wins a tie). */
-    public Optional<PurposeChoice> choice(String purpose) {
-        PurposeChoice best = null;
-        for (PurposeChoice c : purposes) {
-            if (c.purpose().equals(purpose) && c.reasonNumber() == ConsentStateView.Reason.EXPLICIT_CHOICE.number()) {
-                best = later(best, c);
-            }
-        }
-        return Optional.ofNullable(best);
-    }
-
-    static PurposeChoice later(PurposeChoice a, PurposeChoice b) {
-        if (a == null) {
-            return b;
-        }
-        Instant ta = a.recordedAt().orElse(Instant.EPOCH);
-        Instant tb = b.recordedAt().orElse(Instant.EPOCH);
-        int cmp = ta.compareTo(tb);
-        if (cmp != 0) {
-            return cmp > 0 ? a : b;
-        }
-        // Same instant: the withdrawal wins, so a tie can never let data through.
-        return !a.granted() ? a : b;
     }
 
     private static PurposeChoice readPurpose(CodedInputStream outer) throws IOException {

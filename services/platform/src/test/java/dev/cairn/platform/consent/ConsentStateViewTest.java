@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 
 import com.google.protobuf.CodedOutputStream;
 
-import dev.cairn.platform.consent.ConsentStateView.Decision;
-import dev.cairn.platform.consent.ConsentStateView.Reason;
+import dev.cairn.platform.consent.ConsentDecision.Decision;
+import dev.cairn.platform.consent.ConsentDecision.Reason;
 import dev.cairn.platform.contracts.ContractSource;
 
 /** Decisions from the view, fed by hand with ConsentState values encoded as consent encodes them. */

@@ -9,6 +9,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
+
+import dev.cairn.platform.consent.ConsentPolicy;
 
 /**
  * The loaded segment definitions, indexed so that an input re-evaluates only the segments that depend on
@@ -94,5 +97,21 @@ public final class SegmentCatalog {
     /** The longest window of any definition or computed trait: how long aggregates must be kept. */
     public Duration longestWindow() {
         return longestWindow;
+    }
+
+    /**
+     * Every definition whose purpose the consent policy does not know, as messages naming the segment: such a
+     * segment could never be gated correctly, so the service refuses to start with it.
+     */
+    public List<String> purposesUnknownTo(ConsentPolicy policy) {
+        List<String> problems = new ArrayList<>();
+        for (SegmentDefinition d : all()) {
+            if (!policy.isPurpose(d.purpose())) {
+                problems.add("segment '" + d.id() + "': purpose '" + d.purpose()
+                        + "' is not in the consent policy (contracts/consent/policy.yaml); known purposes: "
+                        + new TreeSet<>(policy.purposes()));
+            }
+        }
+        return problems;
     }
 }

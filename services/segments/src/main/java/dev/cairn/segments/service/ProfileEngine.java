@@ -14,14 +14,14 @@ import java.util.TreeMap;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
 
-import dev.cairn.proto.events.v1.ConsentState;
-import dev.cairn.proto.events.v1.ConsentStatus;
+import dev.cairn.platform.consent.ConsentDecision;
+import dev.cairn.platform.consent.ConsentPolicy;
+import dev.cairn.platform.consent.SubjectConsent;
 import dev.cairn.proto.events.v1.Event;
 import dev.cairn.proto.events.v1.EventType;
 import dev.cairn.proto.events.v1.MembershipChange;
 import dev.cairn.proto.events.v1.MembershipChangeCause;
 import dev.cairn.proto.events.v1.MembershipTransition;
-import dev.cairn.proto.events.v1.PurposeConsent;
 import dev.cairn.proto.events.v1.Value;
 import dev.cairn.segments.definition.ComputedTrait;
 import dev.cairn.segments.definition.Condition;
@@ -45,13 +45,13 @@ public final class ProfileEngine {
     private final SegmentCatalog catalog;
     private final long bucketMs;
     private final long graceMs;
-    private final ConsentDefaults consentDefaults;
+    private final ConsentPolicy consentPolicy;
 
-    public ProfileEngine(SegmentCatalog catalog, Duration bucket, Duration grace, ConsentDefaults consentDefaults) {
+    public ProfileEngine(SegmentCatalog catalog, Duration bucket, Duration grace, ConsentPolicy consentPolicy) {
         this.catalog = catalog;
         this.bucketMs = bucket.toMillis();
         this.graceMs = grace.toMillis();
-        this.consentDefaults = consentDefaults;
+        this.consentPolicy = consentPolicy;
     }
 
     public SegmentCatalog catalog() {
@@ -149,9 +149,10 @@ public final class ProfileEngine {
 
     /**
      * Applies the consent of one of the profile's subject identifiers; {@code state} null means the subject
-     * was erased (tombstone). Stale states (a lower state_version) are ignored.
+     * was erased (tombstone), which denies the whole profile every purpose. Stale states (a lower state_version)
+     * are ignored.
      */
-    public Outcome onConsent(ProfileState s, String subject, ConsentState state, long occurredAt, long now) {
+    public Outcome onConsent(ProfileState s, String subject, SubjectConsent state, long occurredAt, long now) {
         List<MembershipChange> changes = new ArrayList<>(expire(s, now));
         ProfileState.SubjectConsent before = s.consent.get(subject);
         Set<String> touched = new HashSet<>();
@@ -167,18 +168,15 @@ public final class ProfileEngine {
             tombstone.arrivedAt = occurredAt;
             s.consent.put(subject, tombstone);
         } else {
-            if (before != null && !before.erased && before.stateVersion > state.getStateVersion()) {
+            if (before != null && !before.erased && before.stateVersion > state.stateVersion()) {
                 return new Outcome(changes, false, Set.of());
             }
             ProfileState.SubjectConsent now2 = new ProfileState.SubjectConsent();
-            now2.stateVersion = state.getStateVersion();
+            now2.stateVersion = state.stateVersion();
             now2.arrivedAt = occurredAt;
-            for (PurposeConsent p : state.getPurposesList()) {
-                if (p.getStatus() == ConsentStatus.CONSENT_STATUS_GRANTED) {
-                    now2.grantedPurposes.add(p.getPurpose());
-                } else {
-                    now2.deniedPurposes.add(p.getPurpose());
-                }
+            for (SubjectConsent.PurposeChoice p : state.purposes()) {
+                now2.entries.add(ProfileState.ConsentEntry.of(p));
+                (p.granted() ? now2.grantedPurposes : now2.deniedPurposes).add(p.purpose());
             }
             if (before != null) {
                 touched.addAll(before.purposes());
@@ -187,9 +185,10 @@ public final class ProfileEngine {
             s.consent.put(subject, now2);
             s.identifiers.add(subject);
         }
-        changes.addAll(
-                reconcile(s, catalog.servingPurposes(touched), MembershipChangeCause.MEMBERSHIP_CHANGE_CAUSE_CONSENT,
-                        "", occurredAt, now));
+        // An erased identifier denies every purpose, so a tombstone, and a state replacing one, concern them all.
+        boolean all = state == null || (before != null && before.erased);
+        changes.addAll(reconcile(s, all ? catalog.all() : catalog.servingPurposes(touched),
+                MembershipChangeCause.MEMBERSHIP_CHANGE_CAUSE_CONSENT, "", occurredAt, now));
         schedule(s, now);
         return new Outcome(changes, false, Set.of());
     }
@@ -401,19 +400,16 @@ public final class ProfileEngine {
     }
 
     /**
-     * Whether the profile's subjects allow a purpose: a denial by any of them wins (consent already derives one
-     * state per profile, so they normally agree; a denial still wins while a merge propagates); else a grant
-     * allows; else the policy's default for an unrecorded choice (opt-in: deny).
+     * Whether the profile's subjects allow a purpose, by {@link ConsentDecision} over the states of all its
+     * subject identifiers, as ingest's gate and consent's Decide decide. Segments evaluates a profile, not an
+     * event, so there is no event jurisdiction to fall back on: the deciding record's jurisdiction applies, else
+     * the policy's default jurisdiction.
      */
     public boolean consentAllows(ProfileState s, String purpose) {
-        boolean granted = false;
-        for (ProfileState.SubjectConsent c : s.consent.values()) {
-            if (c.deniedPurposes.contains(purpose)) {
-                return false;
-            }
-            granted |= c.grantedPurposes.contains(purpose);
-        }
-        return granted || consentDefaults.allowsUnrecorded(purpose);
+        List<ConsentDecision.Recorded> recorded = new ArrayList<>(s.consent.size());
+        s.consent.forEach((subject, c) -> recorded.add(c.recorded(subject)));
+        return ConsentDecision.decide(consentPolicy, recorded, purpose, ConsentDecision.Jurisdiction.asRecorded(null))
+                .allowed();
     }
 
     public boolean holds(Condition c, ProfileState s, long now) {

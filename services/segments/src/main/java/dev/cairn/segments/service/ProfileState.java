@@ -1,10 +1,17 @@
 package dev.cairn.segments.service;
 
 import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+
+import dev.cairn.platform.consent.ConsentDecision;
+import dev.cairn.platform.consent.SubjectConsent.PurposeChoice;
 
 /**
  * Everything segments keeps about one profile, in one Kafka Streams state-store entry: traits (latest by
@@ -130,8 +137,17 @@ public class ProfileState {
     /** The consent one subject identifier of the profile has given, as consent last published it. */
     public static class SubjectConsent {
         public long stateVersion;
+        /**
+         * The entries of the published state (ConsentState.purposes), what {@link ConsentDecision} decides from.
+         * Empty in state stored before they were kept: {@link #recorded} then reads the two sets below.
+         */
+        public List<ConsentEntry> entries = new ArrayList<>();
+        /**
+         * Purposes with a non-GRANTED entry. Still written beside {@link #entries}: they say which segments a
+         * change touches, and a version rolled back to (which knows only these sets) keeps denying them.
+         */
         public TreeSet<String> deniedPurposes = new TreeSet<>();
-        /** Purposes the subject granted (explicitly, or as consent derived it for the profile). */
+        /** Purposes with a GRANTED entry (as consent derived them for the profile). */
         public TreeSet<String> grantedPurposes = new TreeSet<>();
         /** When this state (or tombstone) arrived: on a merge, a later tombstone must beat an earlier state. */
         public long arrivedAt;
@@ -143,6 +159,60 @@ public class ProfileState {
             Set<String> all = new TreeSet<>(deniedPurposes);
             all.addAll(grantedPurposes);
             return all;
+        }
+
+        /** What is recorded for the identifier, as the consent decision takes it. */
+        public ConsentDecision.Recorded recorded(String subject) {
+            if (erased) {
+                return ConsentDecision.Recorded.erased(subject);
+            }
+            List<PurposeChoice> choices = new ArrayList<>();
+            if (entries.isEmpty()) {
+                // State stored before entries were kept: explicit choices without a time or jurisdiction, so a
+                // denial on any identifier still wins (a withdrawal wins a tie) and the default jurisdiction applies.
+                deniedPurposes.forEach(p -> choices.add(ConsentEntry.legacy(p, false).choice()));
+                grantedPurposes.forEach(p -> choices.add(ConsentEntry.legacy(p, true).choice()));
+            } else {
+                entries.forEach(e -> choices.add(e.choice()));
+            }
+            return new ConsentDecision.Recorded(subject, false, choices);
+        }
+    }
+
+    /** One entry of a published consent state: the fields the consent decision reads. */
+    public static class ConsentEntry {
+        public String purpose = "";
+        public String jurisdiction = "";
+        /** True only for status GRANTED. */
+        public boolean granted;
+        /** The cairn.events.v1.ConsentReason number: only EXPLICIT_CHOICE entries are choices. */
+        public int reason;
+        /** When the subject chose (ISO-8601 instant); null if the entry does not say. */
+        public String recordedAt;
+        public String recordId = "";
+
+        public static ConsentEntry of(PurposeChoice c) {
+            ConsentEntry e = new ConsentEntry();
+            e.purpose = c.purpose();
+            e.jurisdiction = c.jurisdiction();
+            e.granted = c.granted();
+            e.reason = c.reasonNumber();
+            e.recordedAt = c.recordedAt().map(Instant::toString).orElse(null);
+            e.recordId = c.recordId();
+            return e;
+        }
+
+        static ConsentEntry legacy(String purpose, boolean granted) {
+            ConsentEntry e = new ConsentEntry();
+            e.purpose = purpose;
+            e.granted = granted;
+            e.reason = ConsentDecision.Reason.EXPLICIT_CHOICE.number();
+            return e;
+        }
+
+        public PurposeChoice choice() {
+            return new PurposeChoice(purpose, jurisdiction, granted, reason, "",
+                    Optional.ofNullable(recordedAt).map(Instant::parse), recordId, "");
         }
     }
 

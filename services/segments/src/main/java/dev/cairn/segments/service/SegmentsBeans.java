@@ -32,10 +32,10 @@ public class SegmentsBeans {
     @Produces
     @Singleton
     ProfileEngine engine(SegmentCatalog catalog, SegmentsConfig config, ConsentPolicy policy) {
-        List<String> problems = ConsentDefaults.unknownPurposes(catalog, policy);
+        List<String> problems = catalog.purposesUnknownTo(policy);
         if (!problems.isEmpty()) {
             throw new IllegalStateException("invalid segment definitions:\n  " + String.join("\n  ", problems));
         }
-        return new ProfileEngine(catalog, config.bucket(), config.grace(), ConsentDefaults.of(policy));
+        return new ProfileEngine(catalog, config.bucket(), config.grace(), policy);
     }
 }

@@ -22,7 +22,7 @@ import org.jboss.logging.Logger;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 
-import dev.cairn.proto.events.v1.ConsentState;
+import dev.cairn.platform.consent.SubjectConsent;
 import dev.cairn.proto.events.v1.Event;
 import dev.cairn.proto.events.v1.MembershipChange;
 import dev.cairn.proto.events.v1.MembershipChangeCause;
@@ -146,7 +146,7 @@ final class ProfileProcessor implements Processor<String, ProfileCommand, String
             }
             case CONSENT -> {
                 s = s != null ? s : new ProfileState(profileId);
-                ConsentState state = cmd.payload() == null ? null : parseConsent(cmd.payload());
+                SubjectConsent state = cmd.payload() == null ? null : parseConsent(cmd.payload());
                 publish(s, engine.onConsent(s, cmd.identifier(), state, now, now).changes(), -1, record.timestamp());
             }
             case ABSORB -> {
@@ -295,10 +295,11 @@ final class ProfileProcessor implements Processor<String, ProfileCommand, String
         }
     }
 
-    private static ConsentState parseConsent(byte[] bytes) {
+    /** Decoded as ingest's and consent's view decode it, so all three decide from the same entries. */
+    private static SubjectConsent parseConsent(byte[] bytes) {
         try {
-            return ConsentState.parseFrom(bytes);
-        } catch (InvalidProtocolBufferException e) {
+            return SubjectConsent.parse(bytes);
+        } catch (java.io.UncheckedIOException e) {
             LOG.warnf("ignoring a consent state that does not parse: %s", e.getMessage());
             return null;
         }
