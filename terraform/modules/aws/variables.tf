@@ -49,6 +49,12 @@ variable "kafka_instance_type" {
   default     = "kafka.m7g.large"
 }
 
+variable "kafka_enforce_acls" {
+  type        = bool
+  description = "Set allow.everyone.if.no.acl.found=false on MSK. Leave false until ACLs for the services' principals exist (the chart does not create them yet)."
+  default     = false
+}
+
 variable "kafka_volume_size_gb" {
   type        = number
   description = "EBS storage per MSK broker, in GiB."

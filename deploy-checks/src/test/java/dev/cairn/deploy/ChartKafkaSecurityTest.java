@@ -214,7 +214,7 @@ class ChartKafkaSecurityTest {
     }
 
     /** One client's settings (prefix KAFKA_ or QUARKUS_KAFKA_STREAMS_) in a container's env, against the values. */
-    private static void checkClient(List<JsonNode> env, String prefix, JsonNode security, String service) {
+    static void checkClient(List<JsonNode> env, String prefix, JsonNode security, String service) {
         String who = service + " (" + prefix + "*)";
         String protocol = security.path("protocol").asText();
         assertEquals(protocol, value(env, prefix + "SECURITY_PROTOCOL", who), who + ": security protocol");
