@@ -221,6 +221,11 @@ resource "helm_release" "cairn" {
     name  = "kafka.bootstrapServers"
     value = module.cairn.kafka_bootstrap_servers
   }
+  # The topic Job adds ACLs per service principal; then set the module's kafka_enforce_acls = true.
+  set {
+    name  = "kafka.acls.create"
+    value = "true"
+  }
   set {
     name  = "redis.hosts"
     value = module.cairn.redis_hosts

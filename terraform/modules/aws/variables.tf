@@ -51,7 +51,7 @@ variable "kafka_instance_type" {
 
 variable "kafka_enforce_acls" {
   type        = bool
-  description = "Set allow.everyone.if.no.acl.found=false on MSK. Leave false until ACLs for the services' principals exist (the chart does not create them yet)."
+  description = "Set allow.everyone.if.no.acl.found=false on MSK. Leave false until the chart's topic Job has created the ACLs (kafka.acls.create) once."
   default     = false
 }
 

@@ -149,6 +149,15 @@ class TerraformKafkaTest {
                     && set.path("value").asText().equals("${module.cairn.kafka_bootstrap_servers}");
         }
         assertTrue(bootstrap, main + ": kafka.bootstrapServers must be the module's");
+        if (cloud.equals("aws")) {
+            // MSK's SCRAM principals are Kafka principals: the topic Job gives each its ACLs.
+            boolean acls = false;
+            for (JsonNode set : release.path("set")) {
+                acls |= set.path("name").asText().equals("kafka.acls.create")
+                        && set.path("value").asText().equals("true");
+            }
+            assertTrue(acls, main + ": kafka.acls.create must be on for MSK");
+        }
     }
 
     private static JsonNode resource(String file, String type, String name) {
