@@ -99,3 +99,123 @@ jdbc:postgresql://{{ .root.Values.postgresql.host }}:{{ .root.Values.postgresql.
 {{- mul $n (index $factor $unit) -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+Kafka security: what every client (the services' clients and channels, segments' Kafka Streams, the topic Job)
+is given. deploy-checks' ChartKafkaSecurityTest renders these for each protocol.
+*/}}
+{{- define "cairn.kafkaSasl" -}}{{- has .Values.kafka.security.protocol (list "SASL_PLAINTEXT" "SASL_SSL") -}}{{- end -}}
+{{- define "cairn.kafkaTruststore" -}}
+{{- if has .Values.kafka.security.protocol (list "SSL" "SASL_SSL") -}}{{- .Values.kafka.security.tls.truststore.enabled -}}{{- else -}}false{{- end -}}
+{{- end -}}
+{{- define "cairn.kafkaTruststoreDir" -}}/etc/cairn/kafka-tls{{- end -}}
+{{- define "cairn.kafkaTruststoreFile" -}}
+{{- $type := .Values.kafka.security.tls.truststore.type -}}
+{{- include "cairn.kafkaTruststoreDir" . }}/{{ get (dict "PEM" "ca.pem" "PKCS12" "truststore.p12" "JKS" "truststore.jks") $type -}}
+{{- end -}}
+{{- define "cairn.kafkaLoginModule" -}}
+{{- if hasPrefix "SCRAM-" .Values.kafka.security.sasl.mechanism -}}
+org.apache.kafka.common.security.scram.ScramLoginModule
+{{- else -}}
+org.apache.kafka.common.security.plain.PlainLoginModule
+{{- end -}}
+{{- end -}}
+
+{{/*
+Refuses what the schema cannot see: a principal missing for an enabled service, or two of them sharing one
+(each service connects as its own principal, so that ACLs can keep them apart).
+*/}}
+{{- define "cairn.kafkaValidate" -}}
+{{- if eq (include "cairn.kafkaSasl" .) "true" -}}
+{{- $principals := list -}}
+{{- range $name, $svc := .Values.services }}{{ if $svc.enabled }}{{ $principals = append $principals $name }}{{ end }}{{ end -}}
+{{- if .Values.kafka.topics.create }}{{ $principals = append $principals "topics" }}{{ end -}}
+{{- $seen := dict -}}
+{{- range $p := $principals -}}
+{{- $c := index $.Values.kafka.security.sasl.credentials $p | default dict -}}
+{{- if not $c.name -}}
+{{- fail (printf "kafka.security.sasl.credentials.%s is required: each service and the topic Job connect as their own principal" $p) -}}
+{{- end -}}
+{{- $id := printf "%s/%s" $c.name $c.usernameKey -}}
+{{- if hasKey $seen $id -}}
+{{- fail (printf "kafka.security.sasl.credentials: %s and %s share the principal in %s; each needs its own so that ACLs can keep them apart" (get $seen $id) $p $id) -}}
+{{- end -}}
+{{- $_ := set $seen $id $p -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+A principal's SASL username and password from its Secret, for the JAAS line to reference. Named CAIRN_*, not
+KAFKA_*: Quarkus passes every KAFKA_* variable to the Kafka clients as a client property.
+Call with (dict "root" $ "principal" <service name or "topics">).
+*/}}
+{{- define "cairn.kafkaCredentialEnv" -}}
+{{- $c := index .root.Values.kafka.security.sasl.credentials .principal | default dict -}}
+- name: CAIRN_KAFKA_SASL_USERNAME
+  valueFrom:
+    secretKeyRef:
+      name: {{ $c.name }}
+      key: {{ $c.usernameKey }}
+- name: CAIRN_KAFKA_SASL_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ $c.name }}
+      key: {{ $c.passwordKey }}
+{{- end -}}
+
+{{/*
+A Kafka client's security settings as environment variables: prefix KAFKA_ for the Quarkus Kafka configuration
+(kafka.*, the default-kafka-broker map every client and channel starts from), QUARKUS_KAFKA_STREAMS_ for
+quarkus.kafka-streams.*. The JAAS line names the credentials through Kubernetes' $(VAR) expansion of the
+variables of cairn.kafkaCredentialEnv, listed before it, so no credential is in the manifest.
+Call with (dict "root" $ "prefix" "KAFKA_").
+*/}}
+{{- define "cairn.kafkaClientEnv" -}}
+{{- $s := .root.Values.kafka.security -}}
+- name: {{ .prefix }}SECURITY_PROTOCOL
+  value: {{ $s.protocol | quote }}
+{{- if eq (include "cairn.kafkaSasl" .root) "true" }}
+- name: {{ .prefix }}SASL_MECHANISM
+  value: {{ $s.sasl.mechanism | quote }}
+- name: {{ .prefix }}SASL_JAAS_CONFIG
+  value: {{ printf "%s required username=\"$(CAIRN_KAFKA_SASL_USERNAME)\" password=\"$(CAIRN_KAFKA_SASL_PASSWORD)\";" (include "cairn.kafkaLoginModule" .root) | quote }}
+{{- end }}
+{{- if eq (include "cairn.kafkaTruststore" .root) "true" }}
+- name: {{ .prefix }}SSL_TRUSTSTORE_TYPE
+  value: {{ $s.tls.truststore.type | quote }}
+- name: {{ .prefix }}SSL_TRUSTSTORE_LOCATION
+  value: {{ include "cairn.kafkaTruststoreFile" .root | quote }}
+{{- if ne $s.tls.truststore.type "PEM" }}
+- name: {{ .prefix }}SSL_TRUSTSTORE_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ $s.tls.truststore.passwordSecret.name }}
+      key: {{ $s.tls.truststore.passwordSecret.key }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* The trust store's volume and mount (only when cairn.kafkaTruststore). */}}
+{{- define "cairn.kafkaTruststoreMount" -}}
+- name: kafka-truststore
+  mountPath: {{ include "cairn.kafkaTruststoreDir" . }}
+  readOnly: true
+{{- end -}}
+{{- define "cairn.kafkaTruststoreVolume" -}}
+{{- $t := .Values.kafka.security.tls.truststore -}}
+- name: kafka-truststore
+  {{- if $t.secret }}
+  secret:
+    secretName: {{ $t.secret }}
+    items:
+      - key: {{ $t.key }}
+        path: {{ base (include "cairn.kafkaTruststoreFile" .) }}
+  {{- else }}
+  configMap:
+    name: {{ $t.configMap }}
+    items:
+      - key: {{ $t.key }}
+        path: {{ base (include "cairn.kafkaTruststoreFile" .) }}
+  {{- end }}
+{{- end -}}

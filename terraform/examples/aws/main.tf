@@ -100,6 +100,20 @@ resource "kubernetes_secret" "database" {
   data = { password = each.value.result }
 }
 
+# One Kafka principal per service and one for the topic Job, in the Secrets the module's kafka_security_values
+# names. (Keyed by the non-sensitive values: a sensitive map cannot drive for_each.)
+resource "kubernetes_secret" "kafka" {
+  for_each = module.cairn.kafka_security_values.sasl.credentials
+  metadata {
+    name      = each.value.name
+    namespace = kubernetes_namespace.cairn.metadata[0].name
+  }
+  data = {
+    (each.value.usernameKey) = module.cairn.kafka_credentials[each.key].username
+    (each.value.passwordKey) = module.cairn.kafka_credentials[each.key].password
+  }
+}
+
 resource "kubernetes_secret" "redis" {
   metadata {
     name      = "cairn-redis"
@@ -200,9 +214,17 @@ resource "helm_release" "cairn" {
   # The chart from this checkout (helm/cairn), not a published copy.
   chart = "${path.module}/../../../helm/cairn"
 
+  # How the services, Kafka Streams and the topic Job connect: the module's kafka.security (SASL_SSL).
+  values = [yamlencode({ kafka = { security = module.cairn.kafka_security_values } })]
+
   set {
     name  = "kafka.bootstrapServers"
     value = module.cairn.kafka_bootstrap_servers
+  }
+  # The topic Job adds ACLs per service principal; then set the module's kafka_enforce_acls = true.
+  set {
+    name  = "kafka.acls.create"
+    value = "true"
   }
   set {
     name  = "redis.hosts"
@@ -239,6 +261,7 @@ resource "helm_release" "cairn" {
     kubernetes_secret.identity,
     kubernetes_secret.consent,
     kubernetes_secret.database,
+    kubernetes_secret.kafka,
     kubernetes_job_v1.databases,
   ]
 }

@@ -1,6 +1,5 @@
-# Provisions Cairn's GCP infrastructure and installs helm/cairn from this repository into it.
-# Known gap: Managed Service for Apache Kafka accepts SASL_SSL clients only, and the services' Kafka clients are
-# PLAINTEXT today (README.md); the release installs, but the services cannot reach Kafka until that lands.
+# Provisions Cairn's GCP infrastructure and installs helm/cairn from this repository into it. Kafka: SASL_SSL with
+# SASL/PLAIN, one Google service account (and key) per service, as the module explains.
 
 provider "google" {
   project = var.project_id
@@ -96,6 +95,20 @@ resource "kubernetes_secret" "database" {
   data = { password = module.cairn.postgres_passwords[each.key] }
 }
 
+# One Kafka principal per service and one for the topic Job, in the Secrets the module's kafka_security_values
+# names. (Keyed by the non-sensitive values: a sensitive map cannot drive for_each.)
+resource "kubernetes_secret" "kafka" {
+  for_each = module.cairn.kafka_security_values.sasl.credentials
+  metadata {
+    name      = each.value.name
+    namespace = kubernetes_namespace.cairn.metadata[0].name
+  }
+  data = {
+    (each.value.usernameKey) = module.cairn.kafka_credentials[each.key].username
+    (each.value.passwordKey) = module.cairn.kafka_credentials[each.key].password
+  }
+}
+
 resource "kubernetes_secret" "redis" {
   metadata {
     name      = "cairn-redis"
@@ -108,6 +121,9 @@ resource "helm_release" "cairn" {
   name      = "cairn"
   namespace = kubernetes_namespace.cairn.metadata[0].name
   chart     = "${path.module}/../../../helm/cairn"
+
+  # How the services, Kafka Streams and the topic Job connect: the module's kafka.security (SASL_SSL).
+  values = [yamlencode({ kafka = { security = module.cairn.kafka_security_values } })]
 
   set {
     name  = "kafka.bootstrapServers"
@@ -144,5 +160,6 @@ resource "helm_release" "cairn" {
     kubernetes_secret.identity,
     kubernetes_secret.consent,
     kubernetes_secret.database,
+    kubernetes_secret.kafka,
   ]
 }

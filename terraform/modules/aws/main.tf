@@ -3,6 +3,9 @@
 
 locals {
   tags = merge({ "app.kubernetes.io/part-of" = "cairn" }, var.tags)
+  # One Kafka principal per service and one for the chart's topic Job (the chart's kafka.security.sasl.credentials
+  # keys), so that ACLs can keep them apart.
+  kafka_principals = ["ingest", "identity", "consent", "segments", "topics"]
 }
 
 module "vpc" {
@@ -55,7 +58,7 @@ resource "aws_security_group" "data" {
   tags        = local.tags
 
   ingress {
-    description     = "Kafka (9092 plaintext, 9094 TLS), Redis, PostgreSQL from the nodes"
+    description     = "Kafka (9096 SASL/SCRAM over TLS), Redis, PostgreSQL from the nodes"
     from_port       = 0
     to_port         = 65535
     protocol        = "tcp"
@@ -74,8 +77,10 @@ resource "aws_msk_configuration" "cairn" {
   name           = "${var.name}-kafka"
   kafka_versions = [var.kafka_version]
   # Topics come from the chart's Job (contracts/topics.yaml), never from a client's first use.
+  # allow.everyone.if.no.acl.found: the chart creates no ACLs yet, so enforcing them would lock every service out.
   server_properties = <<-PROPERTIES
     auto.create.topics.enable=false
+    allow.everyone.if.no.acl.found=${var.kafka_enforce_acls ? "false" : "true"}
     default.replication.factor=3
     min.insync.replicas=2
     transaction.state.log.replication.factor=3
@@ -104,15 +109,93 @@ resource "aws_msk_cluster" "cairn" {
     revision = aws_msk_configuration.cairn.latest_revision
   }
 
-  # The services' Kafka clients are PLAINTEXT today (bootstrap servers only), so the in-VPC plaintext listener
-  # stays on next to TLS; switch to "TLS" once the platform configures TLS clients.
+  # Clients authenticate with SASL/SCRAM (one principal per service, below) over TLS; no plaintext listener and no
+  # unauthenticated access. IAM access control is not enabled: it needs aws-msk-iam-auth in the images.
+  client_authentication {
+    sasl {
+      scram = true
+    }
+    unauthenticated = false
+  }
+
   encryption_info {
     encryption_in_transit {
-      client_broker = "TLS_PLAINTEXT"
+      client_broker = "TLS"
       in_cluster    = true
     }
   }
   tags = local.tags
+}
+
+# SASL/SCRAM credentials: MSK reads them from Secrets Manager secrets whose names start with AmazonMSK_, encrypted
+# with a customer-managed KMS key (MSK cannot use the default aws/secretsmanager key), one secret per principal.
+resource "aws_kms_key" "kafka_scram" {
+  description             = "${var.name}: MSK SASL/SCRAM credentials in Secrets Manager"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  tags                    = local.tags
+}
+
+resource "aws_kms_alias" "kafka_scram" {
+  name          = "alias/${var.name}-msk-scram"
+  target_key_id = aws_kms_key.kafka_scram.key_id
+}
+
+resource "random_password" "kafka" {
+  for_each = toset(local.kafka_principals)
+
+  # Letters and digits only: the chart places the password inside a JAAS line.
+  length  = 32
+  special = false
+}
+
+resource "aws_secretsmanager_secret" "kafka" {
+  for_each = toset(local.kafka_principals)
+
+  name       = "AmazonMSK_${var.name}_${each.key}"
+  kms_key_id = aws_kms_key.kafka_scram.arn
+  tags       = local.tags
+}
+
+resource "aws_secretsmanager_secret_version" "kafka" {
+  for_each = toset(local.kafka_principals)
+
+  secret_id = aws_secretsmanager_secret.kafka[each.key].id
+  secret_string = jsonencode({
+    username = "${var.name}-${each.key}"
+    password = random_password.kafka[each.key].result
+  })
+}
+
+# MSK reads the secrets it is associated with.
+data "aws_iam_policy_document" "kafka_scram" {
+  for_each = toset(local.kafka_principals)
+
+  statement {
+    sid       = "AWSKafkaResourcePolicy"
+    effect    = "Allow"
+    actions   = ["secretsmanager:getSecretValue"]
+    resources = [aws_secretsmanager_secret.kafka[each.key].arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["kafka.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_secretsmanager_secret_policy" "kafka" {
+  for_each = toset(local.kafka_principals)
+
+  secret_arn = aws_secretsmanager_secret.kafka[each.key].arn
+  policy     = data.aws_iam_policy_document.kafka_scram[each.key].json
+}
+
+resource "aws_msk_scram_secret_association" "cairn" {
+  cluster_arn     = aws_msk_cluster.cairn.arn
+  secret_arn_list = [for p in local.kafka_principals : aws_secretsmanager_secret.kafka[p].arn]
+
+  depends_on = [aws_secretsmanager_secret_version.kafka, aws_secretsmanager_secret_policy.kafka]
 }
 
 resource "aws_elasticache_subnet_group" "cairn" {

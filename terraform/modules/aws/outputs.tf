@@ -19,8 +19,40 @@ output "vpc_cidr" {
 }
 
 output "kafka_bootstrap_servers" {
-  description = "MSK plaintext bootstrap brokers (the chart's kafka.bootstrapServers)."
-  value       = aws_msk_cluster.cairn.bootstrap_brokers
+  description = "MSK SASL/SCRAM (TLS, port 9096) bootstrap brokers: the chart's kafka.bootstrapServers."
+  value       = aws_msk_cluster.cairn.bootstrap_brokers_sasl_scram
+}
+
+output "kafka_security_values" {
+  description = "The chart's kafka.security for this cluster: SASL_SSL, SCRAM-SHA-512, one Secret per principal (create them from kafka_credentials). MSK's certificates are publicly signed: no trust store."
+  value = {
+    protocol       = "SASL_SSL"
+    allowPlaintext = false
+    sasl = {
+      mechanism = "SCRAM-SHA-512"
+      credentials = {
+        ingest   = { name = "${var.name}-kafka-ingest", usernameKey = "username", passwordKey = "password" }
+        identity = { name = "${var.name}-kafka-identity", usernameKey = "username", passwordKey = "password" }
+        consent  = { name = "${var.name}-kafka-consent", usernameKey = "username", passwordKey = "password" }
+        segments = { name = "${var.name}-kafka-segments", usernameKey = "username", passwordKey = "password" }
+        topics   = { name = "${var.name}-kafka-topics", usernameKey = "username", passwordKey = "password" }
+      }
+    }
+  }
+}
+
+output "kafka_credentials" {
+  description = "SCRAM username and password of each principal (ingest, identity, consent, segments, topics), for the Kubernetes Secrets kafka_security_values names."
+  value = { for p in local.kafka_principals : p => {
+    username = "${var.name}-${p}"
+    password = random_password.kafka[p].result
+  } }
+  sensitive = true
+}
+
+output "kafka_scram_secret_arns" {
+  description = "Secrets Manager secret (AmazonMSK_*) of each principal, for syncing into Kubernetes with an operator instead of through Terraform state."
+  value       = { for p in local.kafka_principals : p => aws_secretsmanager_secret.kafka[p].arn }
 }
 
 output "redis_hosts" {

@@ -49,6 +49,12 @@ variable "kafka_instance_type" {
   default     = "kafka.m7g.large"
 }
 
+variable "kafka_enforce_acls" {
+  type        = bool
+  description = "Set allow.everyone.if.no.acl.found=false on MSK. Leave false until the chart's topic Job has created the ACLs (kafka.acls.create) once."
+  default     = false
+}
+
 variable "kafka_volume_size_gb" {
   type        = number
   description = "EBS storage per MSK broker, in GiB."

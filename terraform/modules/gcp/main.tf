@@ -3,6 +3,9 @@
 
 locals {
   labels = merge({ part-of = "cairn" }, var.labels)
+  # One Kafka principal per service and one for the chart's topic Job (the chart's kafka.security.sasl.credentials
+  # keys), so that ACLs can keep them apart.
+  kafka_principals = ["ingest", "identity", "consent", "segments", "topics"]
 }
 
 resource "google_compute_network" "cairn" {
@@ -128,6 +131,33 @@ resource "google_managed_kafka_cluster" "cairn" {
       }
     }
   }
+}
+
+# Managed Service for Apache Kafka takes SASL_SSL only and authenticates Google principals. Each service, and the
+# topic Job, is a service account of its own with the Managed Kafka client role and a key: clients log in with
+# SASL/PLAIN, the account's email as username and the base64 key file as password (no extra library needed).
+# OAUTHBEARER with Workload Identity would avoid the keys but needs Google's login callback handler in every
+# client, which the images do not carry (README.md).
+resource "google_service_account" "kafka" {
+  for_each = toset(local.kafka_principals)
+
+  project      = var.project_id
+  account_id   = "${var.name}-kafka-${each.key}"
+  display_name = "${var.name} ${each.key}: Kafka client"
+}
+
+resource "google_project_iam_member" "kafka_client" {
+  for_each = toset(local.kafka_principals)
+
+  project = var.project_id
+  role    = "roles/managedkafka.client"
+  member  = "serviceAccount:${google_service_account.kafka[each.key].email}"
+}
+
+resource "google_service_account_key" "kafka" {
+  for_each = toset(local.kafka_principals)
+
+  service_account_id = google_service_account.kafka[each.key].name
 }
 
 resource "google_redis_instance" "cairn" {

@@ -58,10 +58,24 @@ class ChartLintTest {
 
     @ParameterizedTest
     @MethodSource("brokenCases")
-    void brokenValuesAreRefusedByTemplateAndLint(Path broken) {
+    void brokenValuesAreRefusedByTemplateAndLint(Path broken) throws IOException {
         RuntimeException refused = assertThrows(RuntimeException.class, () -> HelmChart.render(DEFAULT_CASE, broken),
                 () -> broken.getFileName() + " rendered, but it must be refused");
         assertFalse(refused.getMessage() == null || refused.getMessage().isBlank());
+        // A case may say what the refusal must name ("# refused: <text>"), so that it fails for its own reason and
+        // not for another mistake in the file.
+        for (String line : Files.readAllLines(broken)) {
+            if (line.startsWith("# refused: ")) {
+                String expected = line.substring("# refused: ".length()).strip();
+                assertTrue(refused.getMessage().contains(expected), () -> broken.getFileName()
+                        + " was refused, but not for «" + expected + "»:\n" + refused.getMessage());
+            }
+        }
+        // In lint mode Helm's fail() only logs "[INFO] Fail: ..." and renders on, so a rule that no schema can state
+        // (two services sharing one Kafka principal) is refused by template and install only; such a case says so.
+        if (Files.readAllLines(broken).contains("# refused by: template and install (helm lint cannot see fail())")) {
+            return;
+        }
         LintResult lint = HelmChart.lint(DEFAULT_CASE, broken);
         assertTrue(lint.isFailed(), () -> broken.getFileName() + " passed helm lint, but it must fail");
     }

@@ -45,7 +45,9 @@ class ChartWiringTest {
     private static final Map<String, String> EXTRA_ENV = Map.of(
             "QUARKUS_CONFIG_LOCATIONS", "Quarkus: where the chart's properties file is",
             "JAVA_TOOL_OPTIONS", "the JVM's heap and OOM flags",
-            "QUARKUS_REDIS_PASSWORD", "quarkus-redis-client's password, only from a Secret");
+            "QUARKUS_REDIS_PASSWORD", "quarkus-redis-client's password, only from a Secret",
+            "CAIRN_KAFKA_SASL_USERNAME", "the service's Kafka principal, for Kubernetes' $(VAR) in the JAAS line",
+            "CAIRN_KAFKA_SASL_PASSWORD", "its password, likewise (from a Secret)");
 
     static final TopicCatalog CATALOG = TopicCatalog.load(ContractSource.directory(RepoLayout.CONTRACTS));
 
@@ -130,9 +132,17 @@ class ChartWiringTest {
         services().forEach((name, service) -> {
             Set<String> known = new TreeSet<>(service.envPlaceholders());
             known.addAll(service.knownKeyEnvNames());
+            if (service.declaresPrefix("quarkus.kafka-streams.")) {
+                known.addAll(KafkaSettings.streamsEnvNames());
+            }
             for (String env : m.env(name).keySet()) {
-                assertTrue(known.contains(env) || EXTRA_ENV.containsKey(env), () -> name + ": the chart sets " + env
-                        + ", which is neither a ${...} placeholder nor a configuration key of services/" + name);
+                // KAFKA_* reach every Kafka client of the service as kafka.* (the default-kafka-broker map): each
+                // must be a property the Kafka clients define.
+                boolean kafkaClient = service.declares("kafka.bootstrap.servers")
+                        && KafkaSettings.clientProperty(env).isPresent();
+                assertTrue(known.contains(env) || kafkaClient || EXTRA_ENV.containsKey(env), () -> name
+                        + ": the chart sets " + env + ", which is neither a ${...} placeholder, a configuration key of"
+                        + " services/" + name + " nor a Kafka client property");
             }
         });
     }
