@@ -5,8 +5,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import jakarta.annotation.PreDestroy;
@@ -26,6 +28,8 @@ import org.jboss.logging.Logger;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 
 import dev.cairn.platform.kafka.RecordFailures.Kind;
 import dev.cairn.platform.kafka.RecordFailures.Verdict;
@@ -98,37 +102,68 @@ public class DeadLetters {
      */
     public <T> Uni<Optional<T>> process(String consumer, Letter letter, Supplier<Uni<? extends T>> work) {
         AtomicInteger unknown = new AtomicInteger();
-        return Uni.createFrom().<T>deferred(work).onFailure(failure -> {
-            Verdict verdict = RecordFailures.classify(failure);
-            if (verdict.kind() == Kind.TRANSIENT) {
-                LOG.warnf("%s: %s-%d@%d failed for now, retrying: %s", consumer, letter.topic(), letter.partition(),
-                        letter.offset(), failure.toString());
-                return true;
-            }
-            return verdict.kind() == Kind.UNKNOWN && unknown.incrementAndGet() < config.unknownFailureAttempts();
-        }).retry().withBackOff(config.retryInitialBackoff(), config.retryMaxBackoff()).indefinitely()
+        return onCallersContext(caller -> Uni.createFrom().<T>deferred(work).runSubscriptionOn(caller)
+                .onFailure(failure -> {
+                    Verdict verdict = RecordFailures.classify(failure);
+                    if (verdict.kind() == Kind.TRANSIENT) {
+                        LOG.warnf("%s: %s-%d@%d failed for now, retrying: %s", consumer, letter.topic(),
+                                letter.partition(), letter.offset(), failure.toString());
+                        return true;
+                    }
+                    return verdict.kind() == Kind.UNKNOWN
+                            && unknown.incrementAndGet() < config.unknownFailureAttempts();
+                }).retry().withBackOff(config.retryInitialBackoff(), config.retryMaxBackoff()).indefinitely()
                 .map(Optional::of)
                 .onFailure().recoverWithUni(failure -> deadLetter(consumer, letter,
-                        RecordFailures.classify(failure).reason(), failure).replaceWith(Optional.<T>empty()));
+                        RecordFailures.classify(failure).reason(), failure).replaceWith(Optional.<T>empty())));
+    }
+
+    /**
+     * Runs {@code work} until it succeeds or fails with anything but a transient failure, which it returns: for
+     * a consumer that handles several records at once and must decide itself what a permanent failure means.
+     */
+    public <T> Uni<T> retryWhileTransient(String consumer, String what, Supplier<Uni<? extends T>> work) {
+        return onCallersContext(caller -> Uni.createFrom().<T>deferred(work).runSubscriptionOn(caller)
+                .onFailure(RecordFailures::isTransient)
+                .invoke(failure -> LOG.warnf("%s: %s failed for now, retrying: %s", consumer, what,
+                        failure.toString()))
+                .onFailure(RecordFailures::isTransient).retry()
+                .withBackOff(config.retryInitialBackoff(), config.retryMaxBackoff()).indefinitely());
+    }
+
+    /**
+     * Keeps {@code body} on the Vert.x context of its subscriber: a retry's backoff timer and Kafka's send
+     * callback run on other threads, and what the consumer does next (Hibernate Reactive, the Redis client) works
+     * only on the context it was called on. Every re-subscription goes through {@code caller}, and so does the
+     * result.
+     */
+    private static <T> Uni<T> onCallersContext(Function<Executor, Uni<T>> body) {
+        return Uni.createFrom().deferred(() -> {
+            Context context = Vertx.currentContext();
+            Executor caller = context == null ? Runnable::run : task -> context.runOnContext(ignored -> task.run());
+            return body.apply(caller).emitOn(caller);
+        });
     }
 
     /** Sets the record aside; completes once the dead letter is stored, retrying while Kafka does not take it. */
     public Uni<Void> deadLetter(String consumer, Letter letter, DeadLetterReason reason, Throwable cause) {
         ProducerRecord<byte[], byte[]> record = record(consumer, letter, reason, cause);
-        return Uni.createFrom().<Void>emitter(done -> producer().send(record, (metadata, failure) -> {
-            if (failure == null) {
-                done.complete(null);
-            } else {
-                done.fail(failure);
-            }
-        }))
-                // send() may block on metadata: never on the caller's event loop.
-                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                .onFailure().invoke(failure -> LOG.warnf("%s: cannot store the dead letter of %s-%d@%d yet: %s",
-                        consumer, letter.topic(), letter.partition(), letter.offset(), failure.toString()))
-                // The record is never skipped unrecorded: until the dead letter is stored, the partition waits.
-                .onFailure().retry().withBackOff(config.retryInitialBackoff(), config.retryMaxBackoff()).indefinitely()
-                .invoke(() -> recorded(consumer, letter, reason, cause));
+        return onCallersContext(
+                caller -> Uni.createFrom().<Void>emitter(done -> producer().send(record, (metadata, failure) -> {
+                    if (failure == null) {
+                        done.complete(null);
+                    } else {
+                        done.fail(failure);
+                    }
+                }))
+                        // send() may block on metadata: never on the caller's event loop.
+                        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                        .onFailure().invoke(failure -> LOG.warnf("%s: cannot store the dead letter of %s-%d@%d yet: %s",
+                                consumer, letter.topic(), letter.partition(), letter.offset(), failure.toString()))
+                        // The record is never skipped unrecorded: until the dead letter is stored, the partition waits.
+                        .onFailure().retry().withBackOff(config.retryInitialBackoff(), config.retryMaxBackoff())
+                        .indefinitely()
+                        .invoke(() -> recorded(consumer, letter, reason, cause)));
     }
 
     /**
