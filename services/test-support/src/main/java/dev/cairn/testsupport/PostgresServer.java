@@ -47,15 +47,8 @@ public final class PostgresServer implements AutoCloseable {
         Path log = dir.resolve("setup.log");
         Processes.run(asPostgres(bin.resolve("initdb"), "-D", data.toString(), "-U", USER, "-A", "trust", "-E",
                 "UTF8", "--no-locale"), dir, log);
-        Processes.run(
-                asPostgres(bin.resolve("pg_ctl"), "-D", data.toString(), "-l", dir.resolve("server.log").toString(),
-                        "-w", "-o", "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off"
-                                + " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
-                        "start"),
-                dir, dir.resolve("start.log"));
         PostgresServer server = new PostgresServer(port, dir, bin);
-        Processes.awaitTrue("PostgreSQL on port " + port, Duration.ofSeconds(30), () -> Processes.listening(port),
-                dir.resolve("server.log"));
+        server.run();
         Processes.run(asPostgres(bin.resolve("createdb"), "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", USER,
                 DATABASE), dir, dir.resolve("createdb.log"));
         return server;
@@ -97,6 +90,29 @@ public final class PostgresServer implements AutoCloseable {
 
     public String jdbcUrl() {
         return "jdbc:postgresql://127.0.0.1:" + port + "/" + DATABASE;
+    }
+
+    private void run() {
+        Processes.run(asPostgres(bin.resolve("pg_ctl"), "-D", dir.resolve("data").toString(), "-l",
+                dir.resolve("server.log").toString(), "-w", "-o",
+                "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off"
+                        + " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+                "start"), dir, dir.resolve("start.log"));
+        Processes.awaitTrue("PostgreSQL on port " + port, Duration.ofSeconds(30), () -> Processes.listening(port),
+                dir.resolve("server.log"));
+    }
+
+    /**
+     * Stops the server as an outage would (clients' connections drop, new ones are refused) until
+     * {@link #restart()}: for tests of what a service does while its database is away.
+     */
+    public void stopForOutage() {
+        close();
+    }
+
+    /** Starts the server again after {@link #stopForOutage()}, on the same port and data. */
+    public void restart() {
+        run();
     }
 
     @Override

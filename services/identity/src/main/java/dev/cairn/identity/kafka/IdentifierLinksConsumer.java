@@ -1,12 +1,13 @@
 package dev.cairn.identity.kafka;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
@@ -18,8 +19,12 @@ import dev.cairn.identity.config.IdentityConfig;
 import dev.cairn.identity.repository.EntryIdentifiers;
 import dev.cairn.identity.repository.LogEntry;
 import dev.cairn.identity.service.IdentityLedger;
+import dev.cairn.identity.service.IdentityLedger.Linked;
 import dev.cairn.identity.service.IdentityMetrics;
 import dev.cairn.identity.service.LogOutbox;
+import dev.cairn.platform.kafka.DeadLetterReason;
+import dev.cairn.platform.kafka.DeadLetters;
+import dev.cairn.platform.kafka.DeadLetters.Letter;
 import dev.cairn.proto.events.v1.IdentifierLinks;
 
 /**
@@ -27,11 +32,23 @@ import dev.cairn.proto.events.v1.IdentifierLinks;
  * appended to the log in one transaction (one commit per poll, not per event), then the outbox is asked to
  * apply them to Redis and publish them. The offsets are committed only after the log commit, and a
  * redelivered record is recognised by its source and messageId, so nothing is lost or applied twice.
+ * <p>
+ * A poll whose transaction fails for good (PostgreSQL refused a row) is decided again in halves, each half in
+ * its own transaction and in order, down to the one record at fault, which goes to
+ * {@code cairn.dead-letters.identity-links.v1}: one bad record costs a few extra transactions, not the poll
+ * and every poll after it. A failure a retry can cure (PostgreSQL away) retries the poll as it is.
  */
 @ApplicationScoped
 public class IdentifierLinksConsumer {
 
+    /** This consumer in dead-letter topic names and in {@code cairn_dead_letters_total}. */
+    public static final String CONSUMER = "identity-links";
+
     private static final Logger LOG = Logger.getLogger(IdentifierLinksConsumer.class);
+
+    /** A record of the poll with its parsed links. */
+    private record Pending(Letter letter, IdentifierLinks links) {
+    }
 
     @Inject
     IdentityConfig config;
@@ -45,33 +62,64 @@ public class IdentifierLinksConsumer {
     @Inject
     IdentityMetrics metrics;
 
+    @Inject
+    DeadLetters deadLetters;
+
     @Incoming("identity-links")
-    public Uni<Void> consume(List<byte[]> records) {
-        List<IdentifierLinks> batch = new ArrayList<>(records.size());
-        for (byte[] record : records) {
+    public Uni<Void> consume(ConsumerRecords<byte[], byte[]> records) {
+        List<Pending> batch = new ArrayList<>(records.count());
+        List<Uni<Void>> unparsable = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            Letter letter = Letter.of(record);
             try {
-                batch.add(IdentifierLinks.parseFrom(record));
+                if (record.value() == null) {
+                    throw new InvalidProtocolBufferException("a null value (tombstone) is not an IdentifierLinks");
+                }
+                batch.add(new Pending(letter, IdentifierLinks.parseFrom(record.value())));
             } catch (InvalidProtocolBufferException e) {
-                // Not ours to fix and retrying cannot help: the topic's producer is ingest, which would be broken.
-                LOG.errorf("skipping a record of cairn.identity.links.v1 that is not an IdentifierLinks: %s",
-                        e.getMessage());
+                unparsable.add(deadLetters.deadLetter(CONSUMER, letter, DeadLetterReason.UNPARSABLE, e));
             }
         }
+        Uni<Void> setAside = unparsable.isEmpty()
+                ? Uni.createFrom().voidItem()
+                : Uni.join().all(unparsable).andFailFast().replaceWithVoid();
         if (batch.isEmpty()) {
-            return Uni.createFrom().voidItem();
+            return setAside;
         }
-        // A failure (PostgreSQL or Redis away) is retried with backoff rather than skipped: skipping would lose
-        // a link, and moving past it would decide later links of the same people out of order.
-        return ledger.linkAll(config.space(), batch).onFailure().invoke(t -> LOG.warnf(
-                "cannot apply the links of %d messages from %s on yet, retrying: %s", batch.size(),
-                batch.get(0).getMessageId(), t.getMessage()))
-                .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(10)).indefinitely()
+        return setAside.chain(() -> decide(batch))
                 .invoke(decided -> decided.forEach(d -> metrics.linked(d.links().getSourceId(),
                         matched(d.entries(), d.links().getIdentifiersCount()))))
                 // Not awaited: the log is committed, so the outbox owns the rest, and one drain pass then carries
                 // many polls' entries to Redis and the topic instead of one round per event.
                 .invoke(() -> outbox.drainInBackground(config.space()))
                 .replaceWithVoid();
+    }
+
+    /**
+     * Decides the records in order. A failure a retry can cure is retried with backoff rather than skipped:
+     * skipping would lose a link, and moving past it would decide later links of the same people out of order.
+     */
+    private Uni<List<Linked>> decide(List<Pending> batch) {
+        if (batch.size() == 1) {
+            Pending one = batch.get(0);
+            return deadLetters.process(CONSUMER, one.letter(),
+                    () -> ledger.linkAll(config.space(), List.of(one.links()))).map(r -> r.orElse(List.of()));
+        }
+        List<IdentifierLinks> links = batch.stream().map(Pending::links).toList();
+        return deadLetters.retryWhileTransient(CONSUMER, "a poll of " + batch.size() + " links from "
+                + batch.get(0).letter().topic() + "-" + batch.get(0).letter().partition() + "@"
+                + batch.get(0).letter().offset(), () -> ledger.linkAll(config.space(), links))
+                .onFailure().recoverWithUni(failure -> {
+                    LOG.warnf("a poll of %d links failed (%s); deciding it in halves to find the records at fault",
+                            batch.size(), failure.getMessage());
+                    int half = batch.size() / 2;
+                    return decide(batch.subList(0, half)).chain(first -> decide(batch.subList(half, batch.size()))
+                            .map(second -> {
+                                List<Linked> all = new ArrayList<>(first);
+                                all.addAll(second);
+                                return all;
+                            }));
+                });
     }
 
     /** An event matched if its identifiers were known already, or joined a profile that existed. */
