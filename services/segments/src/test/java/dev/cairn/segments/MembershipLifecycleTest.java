@@ -4,6 +4,7 @@ import static dev.cairn.segments.SegmentsWalkingSkeletonTest.await;
 import static dev.cairn.segments.SegmentsWalkingSkeletonTest.parse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -12,11 +13,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.grpc.ManagedChannel;
+import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.junit.QuarkusTest;
 
 import dev.cairn.proto.events.v1.ConsentReason;
@@ -40,6 +44,7 @@ import dev.cairn.proto.segments.v1.SegmentsServiceGrpc;
 import dev.cairn.proto.segments.v1.StreamMembersRequest;
 import dev.cairn.proto.segments.v1.StreamMembersResponse;
 import dev.cairn.segments.service.ProfileEngine;
+import dev.cairn.segments.store.MembershipStore;
 import dev.cairn.testsupport.TestTokens;
 import dev.cairn.testsupport.TopicReader;
 
@@ -51,6 +56,8 @@ class MembershipLifecycleTest {
     ManagedChannel channel;
     SegmentsServiceGrpc.SegmentsServiceBlockingStub stub;
     InputProducer kafka;
+    @Inject
+    RedisDataSource redis;
 
     @BeforeEach
     void open() {
@@ -337,6 +344,67 @@ class MembershipLifecycleTest {
                 .addProfileIds(erased).build()), "a repeated request gets the same answer");
         List<MembershipChange> changes = changesOf(erased, "pro_plan_not_churning", 2);
         assertEquals(MembershipChangeCause.MEMBERSHIP_CHANGE_CAUSE_ERASURE, changes.get(1).getCause());
+    }
+
+    @Test
+    void identity_deleting_a_profile_by_id_unmaps_every_identifier_even_those_that_never_sent_an_event()
+            throws Exception {
+        String u = "du-" + UUID.randomUUID();
+        String p = "pd-" + UUID.randomUUID();
+        Identifier email = Identifier.newBuilder().setNamespace("email").setValue(u + "@example.com").build();
+        Instant now = Instant.now();
+        kafka.send("cairn.identity.changes.v1", p, IdentityChange.newBuilder().setSequence(1)
+                .setKind(IdentityChangeKind.IDENTITY_CHANGE_KIND_LINKED).setProfileId(p).addIdentifiers(userId(u))
+                .addIdentifiers(email).setOccurredAt(ProfileEngine.timestamp(now.toEpochMilli())).build());
+        kafka.event(InputProducer.identify(u, now, Map.of("plan", Value.newBuilder().setStringValue("pro").build())));
+        ProfileRef byEmail = ProfileRef.newBuilder().setIdentifier(email).build();
+        await(() -> ask(byEmail, "pro_plan_not_churning").getMember(), WAIT);
+
+        // As identity publishes an erasure: by profile id alone, the identifiers' keys are destroyed.
+        kafka.send("cairn.identity.changes.v1", p, IdentityChange.newBuilder().setSequence(2)
+                .setKind(IdentityChangeKind.IDENTITY_CHANGE_KIND_DELETED).setProfileId(p)
+                .setOccurredAt(ProfileEngine.timestamp(now.toEpochMilli())).build());
+        await(() -> stub.listMemberships(ListMembershipsRequest.newBuilder().setProfile(profile(p)).build())
+                .getMembershipsCount() == 0, WAIT);
+        // Only u sent an event, so only u is in the profile's state; the email is known from identity alone.
+        await(() -> !p.equals(stub.listMemberships(ListMembershipsRequest.newBuilder().setProfile(byEmail).build())
+                .getProfileId()), WAIT);
+        assertNotEquals(p, stub.listMemberships(ListMembershipsRequest.newBuilder().setProfile(user(u)).build())
+                .getProfileId(), "the event-sending identifier is unmapped too");
+        assertFalse(ask(byEmail, "pro_plan_not_churning").getMember());
+    }
+
+    @Test
+    void an_identifier_mapped_after_its_profile_was_erased_answers_as_unknown() throws Exception {
+        String u = "eu-" + UUID.randomUUID();
+        String p = "pe-" + UUID.randomUUID();
+        Instant now = Instant.now();
+        kafka.send("cairn.identity.changes.v1", p, IdentityChange.newBuilder().setSequence(1)
+                .setKind(IdentityChangeKind.IDENTITY_CHANGE_KIND_LINKED).setProfileId(p).addIdentifiers(userId(u))
+                .setOccurredAt(ProfileEngine.timestamp(now.toEpochMilli())).build());
+        kafka.event(InputProducer.identify(u, now, Map.of("plan", Value.newBuilder().setStringValue("pro").build())));
+        await(() -> ask(user(u), "pro_plan_not_churning").getMember(), WAIT);
+        SegmentsServiceGrpc.newBlockingStub(channel)
+                .withCallCredentials(TestTokens.bearer(TestTokens.withRoles("segments.erase")))
+                .eraseProfiles(
+                        EraseProfilesRequest.newBuilder().setErasureRequestId("er-" + p).addProfileIds(p).build());
+        await(() -> !p.equals(stub.listMemberships(ListMembershipsRequest.newBuilder().setProfile(user(u)).build())
+                .getProfileId()), WAIT);
+
+        // The identifier stage runs apart from the profile stage: a link identity decided before the erasure can
+        // reach it afterwards. Reads by that identifier must not find the erased profile.
+        Identifier late = Identifier.newBuilder().setNamespace("email").setValue(u + "@late.example.com").build();
+        kafka.send("cairn.identity.changes.v1", p, IdentityChange.newBuilder().setSequence(2)
+                .setKind(IdentityChangeKind.IDENTITY_CHANGE_KIND_LINKED).setProfileId(p).addIdentifiers(late)
+                .setOccurredAt(ProfileEngine.timestamp(now.toEpochMilli())).build());
+        String lateKey = "email:" + late.getValue();
+        await(() -> redis.execute("GET", MembershipStore.identifierKey(lateKey)) != null,
+                WAIT);
+        var byLate = ListMembershipsRequest.newBuilder().setProfile(ProfileRef.newBuilder().setIdentifier(late))
+                .build();
+        assertEquals(lateKey, stub.listMemberships(byLate).getProfileId(), "answered as its own, unknown profile");
+        assertEquals(0, stub.listMemberships(byLate).getMembershipsCount());
+        assertFalse(ask(ProfileRef.newBuilder().setIdentifier(late).build(), "pro_plan_not_churning").getMember());
     }
 
     List<String> members(StreamMembersRequest request) {

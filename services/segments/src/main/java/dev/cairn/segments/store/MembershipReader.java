@@ -60,23 +60,18 @@ public class MembershipReader {
     }
 
     /**
-     * The profile an identifier belongs to, past any merge in flight; an identifier identity never linked is its
-     * own profile.
+     * The profile an identifier belongs to, past any merge in flight; an identifier identity never linked, or whose
+     * profile was erased, is its own profile.
      */
     public Uni<String> resolve(String identifier) {
-        return mapped(identifier).chain(profileId -> survivor(profileId, 0));
+        return mapped(identifier)
+                .chain(profileId -> follow(identifier, profileId, 0, MembershipStore.MERGED_INTO)
+                        .map(Located::profileId));
     }
 
     private Uni<String> mapped(String identifier) {
         return call("GET", MembershipStore.identifierKey(identifier))
                 .map(r -> r == null ? identifier : r.toString());
-    }
-
-    private Uni<String> survivor(String profileId, int hops) {
-        return call("HGET", MembershipStore.membershipsKey(profileId), MembershipStore.MERGED_INTO)
-                .chain(r -> forwarded(profileId, r, hops)
-                        ? survivor(r.toString(), hops + 1)
-                        : Uni.createFrom().item(profileId));
     }
 
     /** The stored membership of exactly this profile (no forwarding: a merged-away profile is no member). */
@@ -87,14 +82,9 @@ public class MembershipReader {
 
     /** An identifier's membership of one segment, answered by the profile it belongs to now. */
     public Uni<Located<StoredMembership>> membershipOf(String identifier, String segmentId) {
-        return mapped(identifier).chain(profileId -> membershipFollowing(profileId, segmentId, 0));
-    }
-
-    private Uni<Located<StoredMembership>> membershipFollowing(String profileId, String segmentId, int hops) {
-        return call("HMGET", MembershipStore.membershipsKey(profileId), segmentId, MembershipStore.MERGED_INTO)
-                .chain(r -> forwarded(profileId, r.get(1), hops)
-                        ? membershipFollowing(r.get(1).toString(), segmentId, hops + 1)
-                        : Uni.createFrom().item(new Located<>(profileId, StoredMembership.parse(segmentId, r.get(0)))));
+        return mapped(identifier).chain(profileId -> follow(identifier, profileId, 0, segmentId,
+                MembershipStore.MERGED_INTO)).map(l -> new Located<>(l.profileId(),
+                        StoredMembership.parse(segmentId, l.value() == null ? null : l.value().get(0))));
     }
 
     /** Every stored membership of exactly this profile. */
@@ -104,15 +94,40 @@ public class MembershipReader {
 
     /** Every stored membership of the profile an identifier belongs to now. */
     public Uni<Located<List<StoredMembership>>> membershipsOf(String identifier) {
-        return mapped(identifier).chain(profileId -> membershipsFollowing(profileId, 0));
+        return mapped(identifier).chain(profileId -> followAll(identifier, profileId, 0))
+                .map(l -> new Located<>(l.profileId(), parseMemberships(l.value())));
     }
 
-    private Uni<Located<List<StoredMembership>>> membershipsFollowing(String profileId, int hops) {
+    /**
+     * Reads {@code fields} (the last is always {@link MembershipStore#MERGED_INTO}) of the profile's membership
+     * hash, following merged-away profiles to their survivor. Landing on an erased profile answers the identifier
+     * as its own, empty profile: the identifier stage may map it after the erasure passed the profile stage.
+     */
+    private Uni<Located<Response>> follow(String identifier, String profileId, int hops, String... fields) {
+        String[] args = new String[fields.length + 2];
+        args[0] = MembershipStore.membershipsKey(profileId);
+        System.arraycopy(fields, 0, args, 1, fields.length);
+        args[args.length - 1] = MembershipStore.ERASED;
+        return call("HMGET", args).chain(r -> {
+            if (r != null && r.get(args.length - 2) != null) {
+                return Uni.createFrom().item(new Located<>(identifier, null));
+            }
+            Response next = r == null ? null : r.get(args.length - 3);
+            return forwarded(profileId, next, hops)
+                    ? follow(identifier, next.toString(), hops + 1, fields)
+                    : Uni.createFrom().item(new Located<>(profileId, r));
+        });
+    }
+
+    private Uni<Located<Response>> followAll(String identifier, String profileId, int hops) {
         return call("HGETALL", MembershipStore.membershipsKey(profileId)).chain(r -> {
+            if (r != null && r.get(MembershipStore.ERASED) != null) {
+                return Uni.createFrom().item(new Located<>(identifier, null));
+            }
             Response next = r == null ? null : r.get(MembershipStore.MERGED_INTO);
             return forwarded(profileId, next, hops)
-                    ? membershipsFollowing(next.toString(), hops + 1)
-                    : Uni.createFrom().item(new Located<>(profileId, parseMemberships(r)));
+                    ? followAll(identifier, next.toString(), hops + 1)
+                    : Uni.createFrom().item(new Located<>(profileId, r));
         });
     }
 
@@ -120,7 +135,8 @@ public class MembershipReader {
         List<StoredMembership> out = new ArrayList<>();
         if (r != null) {
             for (String field : r.getKeys()) {
-                if (!field.equals(MembershipStore.MERGED_INTO)) {
+                // Segment ids are [a-z][a-z0-9_]*: a field starting with '@' is a mark of the store's, not a segment.
+                if (!field.startsWith("@")) {
                     out.add(StoredMembership.parse(field, r.get(field).toString()));
                 }
             }

@@ -32,7 +32,7 @@ import dev.cairn.segments.service.ProfileState;
  * Keys (prefix {@code cairn:seg:}): {@code m:<profile>} hash segment → "version|member|since|definitionVersion";
  * {@code s:<segment>} sorted set of member profile ids (score 0, read in lexical order);
  * {@code t:<profile>} hash trait → "time|base64(Value)"; {@code ct:<profile>} the same for computed traits;
- * {@code id:<namespace:value>} → profile id. A merged-away profile's hash keeps one more field,
+ * {@code id:<namespace:value>} → profile id; {@code ids:<profile>} the set of identifiers mapped to it. A merged-away profile's hash keeps one more field,
  * {@link #MERGED_INTO} → the survivor, so that a read that reached it through a not-yet-updated identifier
  * mapping follows it (the identifier index and the profile stage are written by two stages of the topology and
  * cannot move together; see {@link MembershipReader}).
@@ -46,6 +46,13 @@ public class MembershipStore {
      * {@code [a-z][a-z0-9_]*}, so no segment can take this name.
      */
     public static final String MERGED_INTO = "@merged_into";
+    /** The field of an erased profile's membership hash, its only one: the profile is gone for readers. */
+    public static final String ERASED = "@erased";
+    /** Deletes KEYS[1] if it still holds ARGV[1]. */
+    static final String UNMAP_IF = """
+            if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+            return 0
+            """;
     static final String APPLY = """
             local cur = redis.call('HGET', KEYS[1], ARGV[1])
             if cur then
@@ -85,6 +92,11 @@ public class MembershipStore {
 
     public static String identifierKey(String identifier) {
         return PREFIX + "id:" + identifier;
+    }
+
+    /** The identifiers the identifier stage mapped to a profile (a set), read when the profile is erased. */
+    public static String profileIdentifiersKey(String profileId) {
+        return PREFIX + "ids:" + profileId;
     }
 
     /** Applies a membership change; false if a newer version was already there. */
@@ -151,8 +163,44 @@ public class MembershipStore {
         withRetry(() -> redis.execute(args.get(0), args.subList(1, args.size()).toArray(String[]::new)));
     }
 
-    public void mapIdentifier(String identifier, String profileId) {
+    /**
+     * Maps an identifier to its profile and keeps the profile's reverse index ({@code ids:<profile>}) in step, so
+     * an erasure, which identity announces by profile id only (the identifiers' keys are destroyed), can unmap
+     * identifiers that never sent an event. {@code previousProfileId} is the profile it was mapped to before, if
+     * any.
+     */
+    public void mapIdentifier(String identifier, String profileId, String previousProfileId) {
         withRetry(() -> redis.execute("SET", identifierKey(identifier), profileId));
+        withRetry(() -> redis.execute("SADD", profileIdentifiersKey(profileId), identifier));
+        if (previousProfileId != null && !previousProfileId.equals(profileId)) {
+            withRetry(() -> redis.execute("SREM", profileIdentifiersKey(previousProfileId), identifier));
+        }
+    }
+
+    /** The identifier's profile was erased: a read by it finds no profile from now on. */
+    public void unmapIdentifier(String identifier) {
+        withRetry(() -> redis.execute("DEL", identifierKey(identifier)));
+    }
+
+    /**
+     * Erases what Redis serves of a profile: traits, memberships, the mappings of every identifier mapped to it
+     * (the reverse index, plus {@code knownIdentifiers} that sent events) and leaves {@link #ERASED} in its
+     * membership hash, so that a read reaching it through a mapping the identifier stage writes later (the stages
+     * are not ordered with each other) answers as if the identifier were unknown. Idempotent.
+     */
+    public void eraseProfile(String profileId, Collection<String> knownIdentifiers) {
+        Response indexed = withRetry(() -> redis.execute("SMEMBERS", profileIdentifiersKey(profileId)));
+        java.util.Set<String> identifiers = new java.util.LinkedHashSet<>(knownIdentifiers);
+        if (indexed != null) {
+            indexed.forEach(r -> identifiers.add(r.toString()));
+        }
+        for (String id : identifiers) {
+            // Only a mapping to this profile: the identifier may have moved on to another profile since.
+            withRetry(() -> redis.execute("EVAL", UNMAP_IF, "1", identifierKey(id), profileId));
+        }
+        withRetry(() -> redis.execute("DEL", traitsKey(profileId), computedTraitsKey(profileId),
+                profileIdentifiersKey(profileId)));
+        withRetry(() -> redis.execute("EVAL", REPLACE, "1", membershipsKey(profileId), ERASED, "1"));
     }
 
     /**
@@ -169,17 +217,9 @@ public class MembershipStore {
         withRetry(() -> redis.execute("HDEL", membershipsKey(profileId), MERGED_INTO));
     }
 
-    /** Drops a profile's traits and identifier mappings (merge: the survivor holds them now; erasure). */
-    public void dropProfile(String profileId, Collection<String> identifiersToUnmap) {
+    /** Drops a merged-away profile's traits: the survivor holds them now. */
+    public void dropTraits(String profileId) {
         withRetry(() -> redis.execute("DEL", traitsKey(profileId), computedTraitsKey(profileId)));
-        for (String id : identifiersToUnmap) {
-            withRetry(() -> redis.execute("DEL", identifierKey(id)));
-        }
-    }
-
-    /** Memberships dropped for erasure: the hash goes with the profile. */
-    public void dropMemberships(String profileId) {
-        withRetry(() -> redis.execute("DEL", membershipsKey(profileId)));
     }
 
     /** Redis may blip; the stream thread waits a little rather than failing the task at once. */

@@ -48,14 +48,19 @@ final class IdentifierRouter implements Processor<String, ProfileCommand, String
                     return;
                 }
                 profiles.put(identifier, cmd.profileId());
-                redis.mapIdentifier(identifier, cmd.profileId());
+                redis.mapIdentifier(identifier, cmd.profileId(), current);
                 if (current == null) {
                     // What was counted under the provisional profile now belongs to the linked one.
                     context.forward(record.withKey(identifier).withValue(new ProfileCommand(
                             ProfileCommand.Kind.ABSORB, identifier, cmd.profileId(), null, cmd.occurredAt())));
                 }
             }
-            case ERASE -> profiles.delete(identifier);
+            case ERASE -> {
+                // The profile stage drops the mappings of identifiers that sent events; an identifier identity alone
+                // knew (an email from a login) was mapped here and must be unmapped here too.
+                profiles.delete(identifier);
+                redis.unmapIdentifier(identifier);
+            }
             default -> throw new IllegalStateException("not an identifier command: " + cmd.kind());
         }
     }

@@ -170,7 +170,7 @@ final class ProfileProcessor implements Processor<String, ProfileCommand, String
                         new Output(null,
                                 ProfileCommand.transfer(profileId, ProfileStateCodec.encode(s), cmd.occurredAt())),
                         record.timestamp()));
-                redis.dropProfile(profileId, Set.of());
+                redis.dropTraits(profileId);
                 ProfileState stub = new ProfileState(profileId);
                 stub.mergedInto = cmd.profileId();
                 stub.memberships = s.memberships;
@@ -201,15 +201,14 @@ final class ProfileProcessor implements Processor<String, ProfileCommand, String
                         record.timestamp()));
             }
             case ERASE -> {
-                if (s == null) {
-                    return;
+                // Even without state: identity may have linked identifiers to the profile that never sent an event.
+                if (s != null) {
+                    publish(s, engine.leaveAll(s, MembershipChangeCause.MEMBERSHIP_CHANGE_CAUSE_ERASURE, now, now),
+                            -1, record.timestamp());
+                    profiles.delete(profileId);
+                    retime(profileId, dueBefore, 0);
                 }
-                publish(s, engine.leaveAll(s, MembershipChangeCause.MEMBERSHIP_CHANGE_CAUSE_ERASURE, now, now), -1,
-                        record.timestamp());
-                redis.dropProfile(profileId, s.identifiers);
-                redis.dropMemberships(profileId);
-                profiles.delete(profileId);
-                retime(profileId, dueBefore, 0);
+                redis.eraseProfile(profileId, s == null ? Set.of() : s.identifiers);
                 return;
             }
             default -> throw new IllegalStateException("not a profile command: " + cmd.kind());
