@@ -127,40 +127,64 @@ public final class EventIngestor {
         String token = UUID.randomUUID().toString();
         List<String> ids = candidates.stream().map(it -> it.messageId).toList();
         return dedup.reserve(source.id(), ids, token).flatMap(claims -> {
-            List<String> reserved = new ArrayList<>();
-            for (int i = 0; i < candidates.size(); i++) {
-                Item item = candidates.get(i);
-                switch (claims.get(i)) {
-                    case DUPLICATE -> {
-                        item.outcome = EventOutcome.EVENT_OUTCOME_DUPLICATE;
-                        item.reason = "already stored within the dedup window";
-                    }
-                    case IN_FLIGHT -> {
-                        item.outcome = EventOutcome.EVENT_OUTCOME_RETRY;
-                        item.reason = "the same messageId is being stored by another request; retry";
-                    }
-                    case NEW -> {
-                        route(item, source, receivedAt, request);
-                        reserved.add(item.messageId);
+            try {
+                return routeAndPublish(items, candidates, claims, source, receivedAt, request, traceHeaders, token);
+            } catch (RuntimeException bug) {
+                // Whatever failed while routing, nothing was published: release every reservation now, or the
+                // client's retries are answered RETRY ("in flight") until the reservations expire.
+                List<String> claimed = new ArrayList<>();
+                for (int i = 0; i < candidates.size(); i++) {
+                    if (claims.get(i) == Deduplicator.Claim.NEW) {
+                        claimed.add(candidates.get(i).messageId);
                     }
                 }
+                return dedup.release(source.id(), claimed, token).onFailure().recoverWithNull()
+                        .chain(() -> Uni.createFrom().failure(bug));
             }
-            List<TransactionalPublisher.Record> records = new ArrayList<>();
-            items.forEach(
-                    it -> it.records.forEach(r -> records.add(new TransactionalPublisher.Record(r.topic(), r.key(),
-                            r.value(), traceHeaders))));
-            return publisher.publish(records)
-                    .flatMap(done -> dedup.confirm(source.id(), reserved, token)
-                            // The events are stored: a failure to mark them costs at most a later duplicate
-                            // answer of ACCEPTED instead of DUPLICATE, never a loss.
-                            .onFailure().recoverWithNull().replaceWith(results(items, source, false, true)))
-                    .onFailure().recoverWithUni(failure -> dedup.release(source.id(), reserved, token)
-                            .onFailure().recoverWithNull()
-                            .replaceWith(() -> {
-                                metrics.publishFailed(source.id());
-                                return results(items, source, true, true);
-                            }));
         });
+    }
+
+    private Uni<List<EventResult>> routeAndPublish(List<Item> items, List<Item> candidates,
+            List<Deduplicator.Claim> claims, Source source, Instant receivedAt, IngestRequest request,
+            Map<String, String> traceHeaders, String token) {
+        List<String> reserved = new ArrayList<>();
+        for (int i = 0; i < candidates.size(); i++) {
+            Item item = candidates.get(i);
+            switch (claims.get(i)) {
+                case DUPLICATE -> {
+                    item.outcome = EventOutcome.EVENT_OUTCOME_DUPLICATE;
+                    item.reason = "already stored within the dedup window";
+                }
+                case IN_FLIGHT -> {
+                    item.outcome = EventOutcome.EVENT_OUTCOME_RETRY;
+                    item.reason = "the same messageId is being stored by another request; retry";
+                }
+                case NEW -> {
+                    route(item, source, receivedAt, request);
+                    reserved.add(item.messageId);
+                }
+            }
+        }
+        List<TransactionalPublisher.Record> records = new ArrayList<>();
+        items.forEach(
+                it -> it.records.forEach(r -> records.add(new TransactionalPublisher.Record(r.topic(), r.key(),
+                        r.value(), traceHeaders))));
+        return publisher.publish(records)
+                .flatMap(done -> dedup.confirm(source.id(), reserved, token)
+                        // The events are stored: a failure to mark them costs at most a later duplicate
+                        // answer of ACCEPTED instead of DUPLICATE, never a loss.
+                        .onFailure().recoverWithNull().replaceWith(results(items, source, false, true)))
+                .onFailure()
+                .recoverWithUni(failure -> (failure instanceof TransactionalPublisher.CommitOutcomeUnknownException
+                        // The events may be stored: they stay in flight, so a retry is answered RETRY until the
+                        // reservation expires instead of storing them a second time now.
+                        ? Uni.createFrom().voidItem()
+                        : dedup.release(source.id(), reserved, token))
+                        .onFailure().recoverWithNull()
+                        .replaceWith(() -> {
+                            metrics.publishFailed(source.id());
+                            return results(items, source, true, true);
+                        }));
     }
 
     /**
@@ -329,7 +353,7 @@ public final class EventIngestor {
             String reason = item.reason;
             if (publishFailed && outcome != EventOutcome.EVENT_OUTCOME_DUPLICATE) {
                 outcome = EventOutcome.EVENT_OUTCOME_RETRY;
-                reason = "not stored: Kafka did not commit the request; retry (it is safe: nothing was kept)";
+                reason = "Kafka did not confirm that the request was stored; retry (it is safe: a retry is never stored twice)";
             }
             if (!publishFailed && count) {
                 metrics.outcome(source.id(), outcome, item.in.event());

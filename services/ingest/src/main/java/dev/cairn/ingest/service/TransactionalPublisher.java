@@ -9,13 +9,15 @@ import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
@@ -35,6 +37,24 @@ import dev.cairn.platform.grpc.DependencyUnavailableException;
 public final class TransactionalPublisher implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(TransactionalPublisher.class);
+    /**
+     * How often a commit that timed out is awaited again. Each wait is bounded by max.block.ms (15 s), so the
+     * last one ends after the transaction timeout (30 s): by then the coordinator has committed or aborted it.
+     */
+    static final int COMMIT_ATTEMPTS = 3;
+    /** Requests waiting for a producer thread, per producer; beyond it a request is refused, not queued. */
+    static final int QUEUED_PER_PRODUCER = 64;
+
+    /**
+     * Kafka did not say whether the request's transaction committed (every wait for it timed out): its events may
+     * be stored. The caller must not release their dedup reservations (a retry inside the in-flight window is
+     * answered RETRY, not stored twice).
+     */
+    public static final class CommitOutcomeUnknownException extends DependencyUnavailableException {
+        CommitOutcomeUnknownException(Throwable cause) {
+            super("kafka", "the commit was not confirmed in time; whether it happened is unknown", cause);
+        }
+    }
 
     /** One record; {@code headers} carry the trace context (W3C traceparent) of the request that made it. */
     public record Record(String topic, String key, byte[] value, Map<String, String> headers) {
@@ -65,11 +85,13 @@ public final class TransactionalPublisher implements AutoCloseable {
         this.config = c;
         this.idle = new ArrayBlockingQueue<>(producers);
         this.acquireTimeout = acquireTimeout;
-        this.executor = Executors.newFixedThreadPool(producers, r -> {
-            Thread t = new Thread(r, "ingest-publisher");
-            t.setDaemon(true);
-            return t;
-        });
+        // Bounded: with a slow broker the requests wait here, so the queue is what makes backpressure reachable.
+        this.executor = new ThreadPoolExecutor(producers, producers, 0L, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(producers * QUEUED_PER_PRODUCER), r -> {
+                    Thread t = new Thread(r, "ingest-publisher");
+                    t.setDaemon(true);
+                    return t;
+                });
         for (int i = 0; i < producers; i++) {
             KafkaProducer<String, byte[]> p = newProducer();
             all.add(p);
@@ -110,6 +132,10 @@ public final class TransactionalPublisher implements AutoCloseable {
             } catch (ProducerFencedException e) {
                 replace(producer);
                 throw new DependencyUnavailableException("kafka", "producer fenced", e);
+            } catch (CommitOutcomeUnknownException e) {
+                // The producer cannot begin another transaction before this one is resolved.
+                replace(producer);
+                throw e;
             } catch (RuntimeException e) {
                 try {
                     producer.abortTransaction();
@@ -121,7 +147,9 @@ public final class TransactionalPublisher implements AutoCloseable {
                         ? e
                         : new DependencyUnavailableException("kafka", String.valueOf(e.getMessage()), e);
             }
-        }).runSubscriptionOn(executor);
+        }).runSubscriptionOn(executor).onFailure(RejectedExecutionException.class)
+                .transform(e -> new BackpressureException("too many requests wait for a Kafka producer",
+                        Duration.ofSeconds(1)));
     }
 
     private static void transact(KafkaProducer<String, byte[]> producer, List<Record> records) {
@@ -131,15 +159,36 @@ public final class TransactionalPublisher implements AutoCloseable {
             r.headers().forEach((k, v) -> record.headers().add(k, v.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
             producer.send(record);
         }
-        // commitTransaction flushes and fails if any send failed.
-        producer.commitTransaction();
+        commit(producer);
+    }
+
+    /**
+     * commitTransaction flushes and fails if any send failed. A timeout is not a failure: the commit may still
+     * happen, and Kafka lets the same call be made again to await it. Treating it as an abort would release dedup
+     * for events that are then stored, and a retry would store them twice.
+     */
+    private static void commit(KafkaProducer<String, byte[]> producer) {
+        for (int attempt = 1;; attempt++) {
+            try {
+                producer.commitTransaction();
+                return;
+            } catch (TimeoutException e) {
+                if (attempt >= COMMIT_ATTEMPTS) {
+                    throw new CommitOutcomeUnknownException(e);
+                }
+                LOG.warnf("a Kafka commit timed out (attempt %d of %d); awaiting it again", attempt, COMMIT_ATTEMPTS);
+            }
+        }
     }
 
     private void replace(KafkaProducer<String, byte[]> broken) {
         synchronized (all) {
             all.remove(broken);
             try {
-                broken.close(Duration.ZERO);
+                // Not Duration.ZERO: a transaction request already queued (an abort, a commit) still goes out, so the
+                // broker does not keep the transaction open, and every read_committed consumer behind it, until
+                // transaction.timeout.ms.
+                broken.close(Duration.ofSeconds(2));
             } catch (RuntimeException e) {
                 LOG.debug("closing a broken producer failed", e);
             }
