@@ -58,6 +58,23 @@ class ChartSecurityTest {
 
     @ParameterizedTest
     @MethodSource("ciCases")
+    void everyServiceAcceptsOnlyTokensIssuedForTheConfiguredAudience(Path ciCase) {
+        // Without quarkus.oidc.token.audience a service accepts any token its issuer signed, for any API.
+        String configured = HelmChart.read(ciCase).path("oidc").path("audience")
+                .asText(HelmChart.read(RepoLayout.CHART.resolve("values.yaml")).path("oidc").path("audience").asText());
+        assertFalse(configured.isBlank(), "oidc.audience has no value");
+        Manifests m = HelmChart.render(ciCase);
+        for (String name : RepoLayout.serviceNames()) {
+            String property = ServiceConfig.of(name).properties.get("quarkus.oidc.token.audience");
+            assertTrue(property != null && property.startsWith("${CAIRN_OIDC_AUDIENCE"),
+                    () -> name + ": quarkus.oidc.token.audience must read CAIRN_OIDC_AUDIENCE, is " + property);
+            assertEquals(configured, m.env(name).get("CAIRN_OIDC_AUDIENCE").path("value").asText(),
+                    name + ": CAIRN_OIDC_AUDIENCE");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("ciCases")
     void secretsAreMountedWhereTheServicesLookForThem(Path ciCase) {
         Manifests m = HelmChart.render(ciCase);
         // ingest reads write-keys.properties and pii-hmac.key from ${CAIRN_SECRETS_DIR} (HttpIngestConfig, IngestConfig).

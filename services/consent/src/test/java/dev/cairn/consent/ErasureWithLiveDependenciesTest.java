@@ -80,6 +80,8 @@ class ErasureWithLiveDependenciesTest {
                 assertTrue(claims.contains("\"azp\":\"cairn-consent\""),
                         "issued by Keycloak to consent's own client: " + claims);
                 assertTrue(claims.contains("identity.erase") && claims.contains("segments.erase"), claims);
+                assertTrue(claims.matches("(?s).*\"aud\":(\"cairn\"|\\[[^]]*\"cairn\"[^]]*]).*"),
+                        "for the audience identity and segments require (quarkus.oidc.token.audience): " + claims);
             }
             assertEquals(1, LiveDependencies.AUTHORIZATION.stream().distinct().count(),
                     "one token, fetched once and reused from the cache");

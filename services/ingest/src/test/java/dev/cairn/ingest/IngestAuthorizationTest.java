@@ -8,6 +8,7 @@ import org.junit.jupiter.api.TestFactory;
 import io.quarkus.test.junit.QuarkusTest;
 
 import dev.cairn.proto.ingest.v1.IngestServiceGrpc;
+import dev.cairn.testsupport.HostileRpcCheck;
 import dev.cairn.testsupport.RpcAuthorizationCheck;
 
 @QuarkusTest
@@ -16,5 +17,10 @@ class IngestAuthorizationTest {
     @TestFactory
     List<DynamicTest> every_rpc_refuses_callers_without_a_valid_token_and_its_role() {
         return RpcAuthorizationCheck.tests(TestChannels.port(), IngestServiceGrpc.getServiceDescriptor());
+    }
+
+    @TestFactory
+    List<DynamicTest> every_rpc_refuses_hostile_http2_requests_however_they_are_framed_or_addressed() {
+        return HostileRpcCheck.tests(TestChannels.port(), IngestServiceGrpc.getServiceDescriptor());
     }
 }

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.TestFactory;
 import io.quarkus.test.junit.QuarkusTest;
 
 import dev.cairn.proto.segments.v1.SegmentsServiceGrpc;
+import dev.cairn.testsupport.HostileRpcCheck;
 import dev.cairn.testsupport.RpcAuthorizationCheck;
 
 @QuarkusTest
@@ -16,5 +17,10 @@ class SegmentsAuthorizationTest {
     @TestFactory
     List<DynamicTest> every_rpc_refuses_callers_without_a_valid_token_and_its_role() {
         return RpcAuthorizationCheck.tests(TestChannels.port(), SegmentsServiceGrpc.getServiceDescriptor());
+    }
+
+    @TestFactory
+    List<DynamicTest> every_rpc_refuses_hostile_http2_requests_however_they_are_framed_or_addressed() {
+        return HostileRpcCheck.tests(TestChannels.port(), SegmentsServiceGrpc.getServiceDescriptor());
     }
 }

@@ -29,7 +29,8 @@ import io.grpc.stub.ClientCalls;
 /**
  * The table-driven authorization test every service runs over every RPC it serves: the table is read from
  * the service descriptors (so a new RPC is covered without editing a test) and each row calls the RPC for
- * real, with no token, an expired token, a forged token and a token lacking the RPC's role.
+ * real, with no token, an expired token, a forged token, a token the trusted issuer signed for another audience
+ * (or for none) and a token lacking the RPC's role. {@link HostileRpcCheck} asks the same of raw HTTP/2 requests.
  */
 public final class RpcAuthorizationCheck {
 
@@ -58,6 +59,10 @@ public final class RpcAuthorizationCheck {
                                 "with an expired token"),
                         new Row(name, role, () -> TestTokens.forged(role), Status.Code.UNAUTHENTICATED,
                                 "with a token signed by an untrusted key"),
+                        new Row(name, role, () -> TestTokens.forAudience("some-other-api", role),
+                                Status.Code.UNAUTHENTICATED, "with a token for another audience"),
+                        new Row(name, role, () -> TestTokens.withoutAudience(role), Status.Code.UNAUTHENTICATED,
+                                "with a token without an audience"),
                         new Row(name, role, () -> TestTokens.withRoles("some.other.role"),
                                 Status.Code.PERMISSION_DENIED, "without the role " + role))) {
                     tests.add(DynamicTest.dynamicTest(name + " is refused " + row.why(),

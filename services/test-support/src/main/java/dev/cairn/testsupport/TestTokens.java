@@ -24,6 +24,11 @@ import io.smallrye.jwt.build.Jwt;
 public final class TestTokens implements QuarkusTestResourceLifecycleManager {
 
     public static final String ISSUER = "https://cairn.test/issuer";
+    /**
+     * The audience every Cairn service requires ({@code quarkus.oidc.token.audience}, set in the platform defaults):
+     * the tokens here carry it unless a method says otherwise, as Keycloak's cairn realm puts it in its tokens.
+     */
+    public static final String AUDIENCE = "cairn";
     private static final KeyPair KEYS = generate();
 
     @Override
@@ -53,14 +58,31 @@ public final class TestTokens implements QuarkusTestResourceLifecycleManager {
 
     /** A well-formed token signed by a key the service does not trust. */
     public static String forged(String... roles) {
-        return Jwt.issuer(ISSUER).subject("mallory").claim("realm_access", Map.of("roles", List.of(roles)))
+        return Jwt.issuer(ISSUER).audience(AUDIENCE).subject("mallory")
+                .claim("realm_access", Map.of("roles", List.of(roles)))
                 .expiresAt(Instant.now().plus(Duration.ofMinutes(5))).jws().sign(generate().getPrivate());
     }
 
+    /**
+     * A token the trusted issuer signed for another API (audience {@code audience}), with the given roles: the
+     * issuer is shared by many APIs, so such a token is genuine but must not be accepted by Cairn.
+     */
+    public static String forAudience(String audience, String... roles) {
+        return Jwt.issuer(ISSUER).audience(audience).subject("test-client")
+                .claim("realm_access", Map.of("roles", List.of(roles)))
+                .expiresAt(Instant.now().plus(Duration.ofMinutes(5))).jws().sign(KEYS.getPrivate());
+    }
+
+    /** A token the trusted issuer signed with no audience at all, with the given roles. */
+    public static String withoutAudience(String... roles) {
+        return Jwt.issuer(ISSUER).subject("test-client").claim("realm_access", Map.of("roles", List.of(roles)))
+                .expiresAt(Instant.now().plus(Duration.ofMinutes(5))).jws().sign(KEYS.getPrivate());
+    }
+
     private static String token(Set<String> roles, Instant expiresAt) {
-        return Jwt.issuer(ISSUER).subject("test-client").issuedAt(expiresAt.minus(Duration.ofMinutes(10)))
-                .expiresAt(expiresAt).claim("realm_access", Map.of("roles", List.copyOf(roles))).jws()
-                .sign(KEYS.getPrivate());
+        return Jwt.issuer(ISSUER).audience(AUDIENCE).subject("test-client")
+                .issuedAt(expiresAt.minus(Duration.ofMinutes(10))).expiresAt(expiresAt)
+                .claim("realm_access", Map.of("roles", List.copyOf(roles))).jws().sign(KEYS.getPrivate());
     }
 
     /** gRPC call credentials carrying the given bearer token. */

@@ -1,25 +1,27 @@
 package dev.cairn.platform.auth;
 
+import java.util.List;
+
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.inject.Any;
-import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
-import io.grpc.BindableService;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.vertx.http.runtime.security.HttpSecurityPolicy;
 import io.smallrye.mutiny.Uni;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Authorizes every gRPC call on the shared HTTP server before it reaches a service: the caller's
- * verified bearer token must carry the role that the RPC declares in proto/ (see {@link RpcRoles}).
- * A served RPC that declares no role is refused (deny by default); a method this server does not serve is
- * left to gRPC's UNIMPLEMENTED for authenticated callers; gRPC health and reflection are open. An anonymous caller
- * is answered 401 (UNAUTHENTICATED to gRPC clients), a caller without the role 403 (PERMISSION_DENIED).
- * Plain HTTP routes (the Segment-compatible API) pass here and authenticate with write keys.
+ * Authorizes every request to the shared HTTP server before it can reach gRPC: a request whose path names a served
+ * RPC, by the raw path gRPC dispatches on or by the normalized one, needs the role that RPC declares in proto/ (see
+ * {@link RpcRoles}), whatever its content-type, headers or HTTP version (see {@link RpcAccess} for why the path alone
+ * decides). A served RPC that declares no role is refused (deny by default); an RPC name this server does not serve
+ * is left to gRPC's UNIMPLEMENTED for authenticated callers; gRPC health and reflection are open. An anonymous caller
+ * is answered 401 (UNAUTHENTICATED to gRPC clients), a caller without the role 403 (PERMISSION_DENIED); a request
+ * with more than one authorization header is refused wherever it goes. Other paths
+ * (the Segment-compatible API) pass here and authenticate with write keys. {@link RpcRoleInterceptor} checks again
+ * at gRPC dispatch.
  */
 @ApplicationScoped
 public class RpcRolePolicy implements HttpSecurityPolicy {
@@ -28,10 +30,7 @@ public class RpcRolePolicy implements HttpSecurityPolicy {
     private static final Logger LOG = Logger.getLogger(RpcRolePolicy.class);
 
     @Inject
-    @Any
-    Instance<BindableService> services;
-
-    private volatile RpcRoles roles;
+    RpcRoles roles;
 
     @Override
     public String name() {
@@ -41,38 +40,23 @@ public class RpcRolePolicy implements HttpSecurityPolicy {
     @Override
     public Uni<CheckResult> checkPermission(RoutingContext request, Uni<SecurityIdentity> identity,
             AuthorizationRequestContext context) {
-        String contentType = request.request().getHeader("content-type");
-        boolean grpc = contentType != null && contentType.startsWith("application/grpc");
-        if (!grpc) {
-            return CheckResult.permit();
-        }
-        String method = request.normalizedPath().startsWith("/")
-                ? request.normalizedPath().substring(1)
-                : request.normalizedPath();
-        if (RpcRoles.isExempt(method)) {
-            return CheckResult.permit();
-        }
-        RpcRoles table = roles();
-        if (!table.serves(method)) {
-            // Not served here: an authenticated caller learns so from gRPC (UNIMPLEMENTED); anyone else is refused.
-            return identity.map(id -> id.isAnonymous() ? CheckResult.DENY : CheckResult.PERMIT);
-        }
-        var required = table.roleFor(method);
-        if (required.isEmpty()) {
-            LOG.warnf("refused %s: the RPC declares no (cairn.options.v1.required_role)", method);
+        if (request.request().headers().getAll("authorization").size() > 1) {
+            // Ambiguous credentials: quarkus-oidc reads the first header, a proxy in front may have checked another.
             return CheckResult.deny();
         }
-        String role = required.get();
-        return identity.map(id -> !id.isAnonymous() && id.hasRole(role) ? CheckResult.PERMIT : CheckResult.DENY);
-    }
-
-    private RpcRoles roles() {
-        RpcRoles current = roles;
-        if (current == null) {
-            current = RpcRoles.of(services);
-            roles = current;
-            LOG.debugf("RPC roles: %s", current.table());
-        }
-        return current;
+        List<String> contentTypes = request.request().headers().getAll("content-type");
+        RpcAccess.Requirement required = RpcAccess.decide(roles, request.request().path(), request.normalizedPath(),
+                contentTypes);
+        return switch (required.kind()) {
+            case NOT_AN_RPC, OPEN -> CheckResult.permit();
+            case NOBODY -> {
+                LOG.warnf("refused %s: the RPC declares no (cairn.options.v1.required_role)", required.methods());
+                yield CheckResult.deny();
+            }
+            case AUTHENTICATED -> identity.map(id -> id.isAnonymous() ? CheckResult.DENY : CheckResult.PERMIT);
+            case ROLES -> identity.map(id -> !id.isAnonymous() && required.roles().stream().allMatch(id::hasRole)
+                    ? CheckResult.PERMIT
+                    : CheckResult.DENY);
+        };
     }
 }

@@ -4,6 +4,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.Instance;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+import org.jboss.logging.Logger;
+
 import com.google.protobuf.Descriptors;
 import com.google.protobuf.UnknownFieldSet;
 
@@ -52,6 +59,11 @@ public final class RpcRoles {
         return new RpcRoles(roles, served);
     }
 
+    /** A table given directly: for tests of the decisions made from it. */
+    static RpcRoles of(Map<String, String> roleByMethod, java.util.Set<String> servedMethods) {
+        return new RpcRoles(roleByMethod, servedMethods);
+    }
+
     static Optional<String> requiredRole(Descriptors.MethodDescriptor method) {
         for (Map.Entry<Descriptors.FieldDescriptor, Object> option : method.getOptions().getAllFields().entrySet()) {
             if (OPTION.equals(option.getKey().getFullName())) {
@@ -76,9 +88,18 @@ public final class RpcRoles {
         return servedMethods.contains(fullMethodName);
     }
 
+    /**
+     * Whether the name is exactly {@code <exempt service>/<method>}: a prefix match would also call
+     * {@code grpc.health.v1.Health/../../cairn...} exempt.
+     */
     public static boolean isExempt(String fullMethodName) {
-        for (String service : EXEMPT_SERVICES) {
-            if (fullMethodName.startsWith(service + "/")) {
+        int slash = fullMethodName.indexOf('/');
+        if (slash < 0 || slash == fullMethodName.length() - 1 || fullMethodName.indexOf('/', slash + 1) >= 0) {
+            return false;
+        }
+        String service = fullMethodName.substring(0, slash);
+        for (String exempt : EXEMPT_SERVICES) {
+            if (exempt.equals(service)) {
                 return true;
             }
         }
@@ -87,5 +108,23 @@ public final class RpcRoles {
 
     public Map<String, String> table() {
         return roleByMethod;
+    }
+
+    /**
+     * The one table of this server, read from its gRPC services once, shared by {@link RpcRolePolicy} (before gRPC)
+     * and {@link RpcRoleInterceptor} (at dispatch).
+     */
+    @Singleton
+    public static class Producer {
+
+        private static final Logger LOG = Logger.getLogger(RpcRoles.class);
+
+        @Produces
+        @Singleton
+        RpcRoles rpcRoles(@Any Instance<BindableService> services) {
+            RpcRoles roles = RpcRoles.of(services);
+            LOG.debugf("RPC roles: %s", roles.table());
+            return roles;
+        }
     }
 }
