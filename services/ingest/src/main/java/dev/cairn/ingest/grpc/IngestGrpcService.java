@@ -5,11 +5,13 @@ import java.util.Optional;
 
 import jakarta.inject.Inject;
 
+import io.grpc.ServerServiceDefinition;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 
+import dev.cairn.ingest.service.EnvelopeCheck;
 import dev.cairn.ingest.service.EventIngestor;
 import dev.cairn.ingest.service.IngestItem;
 import dev.cairn.ingest.service.IngestRequest;
@@ -35,15 +37,17 @@ public class IngestGrpcService extends MutinyIngestServiceGrpc.IngestServiceImpl
     @Inject
     OperatorJobs jobs;
 
+    /** Every RPC refuses a request message that does not parse with INVALID_ARGUMENT ({@link UnparseableRequests}). */
+    @Override
+    public ServerServiceDefinition bindService() {
+        return UnparseableRequests.guard(super.bindService());
+    }
+
     @Override
     public Uni<IngestBatchResponse> ingestBatch(IngestBatchRequest request) {
         return ingestor.ingest(new IngestRequest(request.getSourceId(),
                 request.getEventsList().stream().map(IngestItem::ofGrpc).toList(),
-                request.hasSentAt()
-                        ? Optional.of(Instant.ofEpochSecond(request.getSentAt().getSeconds(),
-                                request.getSentAt().getNanos()))
-                        : Optional.empty(),
-                false, "grpc"))
+                sentAt(request.hasSentAt(), request.getSentAt()), false, "grpc"))
                 .map(results -> IngestBatchResponse.newBuilder().addAllResults(results).build());
     }
 
@@ -66,8 +70,16 @@ public class IngestGrpcService extends MutinyIngestServiceGrpc.IngestServiceImpl
                 .map(IngestStreamResponse.Builder::build);
     }
 
+    /** A sent_at that is no valid Timestamp (nanos out of range, beyond the year 9999) refuses the request. */
     private static Optional<Instant> sentAt(boolean present, com.google.protobuf.Timestamp t) {
-        return present ? Optional.of(Instant.ofEpochSecond(t.getSeconds(), t.getNanos())) : Optional.empty();
+        if (!present) {
+            return Optional.empty();
+        }
+        if (!EnvelopeCheck.valid(t)) {
+            throw new InvalidRequestException("sent_at", "not a valid timestamp: seconds " + t.getSeconds()
+                    + ", nanos " + t.getNanos() + "; it must lie within the years 1 to 9999");
+        }
+        return Optional.of(Instant.ofEpochSecond(t.getSeconds(), t.getNanos()));
     }
 
     /** Scans Kafka and waits for the pipeline: a blocking job, so it runs on a worker thread. */

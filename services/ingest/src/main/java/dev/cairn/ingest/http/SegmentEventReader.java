@@ -26,6 +26,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
 
+import dev.cairn.ingest.service.EnvelopeCheck;
 import dev.cairn.ingest.service.IngestItem;
 import dev.cairn.ingest.service.JsonValues;
 import dev.cairn.proto.events.v1.EventType;
@@ -55,8 +56,6 @@ public final class SegmentEventReader {
 
     private static final ObjectReader JSON = JsonValues.MAPPER.reader()
             .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-    private static final Instant MAX_TIMESTAMP = Instant.parse("9999-12-31T23:59:59Z");
-    private static final Instant MIN_TIMESTAMP = Instant.parse("0001-01-01T00:00:00Z");
 
     /** The endpoints of the API: one per call type, and the batch (which {@code /v1/import} also names). */
     public enum Endpoint {
@@ -265,7 +264,7 @@ public final class SegmentEventReader {
             return Optional.empty();
         }
         Instant at = parsed.get();
-        if (at.isBefore(MIN_TIMESTAMP) || at.isAfter(MAX_TIMESTAMP)) {
+        if (!EnvelopeCheck.representable(at)) {
             // Outside what a protobuf Timestamp can carry.
             violations.add(violation(ViolationType.VIOLATION_TYPE_ENVELOPE, "$." + field,
                     "out of range: " + at + " lies outside the years 1 to 9999"));

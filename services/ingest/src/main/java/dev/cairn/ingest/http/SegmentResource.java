@@ -92,6 +92,15 @@ public class SegmentResource {
                 .recoverWithItem(failure -> SegmentAnswers.failure(failure, config.unavailableRetryAfter()));
     }
 
+    /** Deeper paths under /v1 ({@code /v1/batch/extra}) are no endpoint either; without this, 405 and no body. */
+    @POST
+    @Path("{endpoint}/{rest: .+}")
+    @Consumes(MediaType.WILDCARD)
+    public Response unknown(@PathParam("endpoint") String endpointName, @PathParam("rest") String rest) {
+        return SegmentAnswers.error(404, "unknown_endpoint", "no endpoint /v1/" + endpointName + "/..."
+                + "; use track, identify, page, screen, group, alias, batch or import");
+    }
+
     /**
      * The settings analytics.js loads before it sends anything (its {@code cdnURL} pointed at Cairn): they
      * tell it to send every call to this server, with no other integration.

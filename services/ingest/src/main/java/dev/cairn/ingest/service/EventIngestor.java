@@ -29,6 +29,7 @@ import dev.cairn.proto.events.v1.MapValue;
 import dev.cairn.proto.events.v1.QuarantinedEvent;
 import dev.cairn.proto.events.v1.Value;
 import dev.cairn.proto.events.v1.Violation;
+import dev.cairn.proto.events.v1.ViolationType;
 import dev.cairn.proto.ingest.v1.EventInput;
 import dev.cairn.proto.ingest.v1.EventOutcome;
 import dev.cairn.proto.ingest.v1.EventResult;
@@ -48,6 +49,8 @@ public final class EventIngestor {
     public static final String SIGNALS_TOPIC = "cairn.consent.signals.v1";
 
     private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
+    static final int MAX_VIOLATIONS = 50;
+    static final int MAX_VIOLATION_MESSAGE = 500;
 
     private final SourceRegistry sources;
     private final TrackingPlan plan;
@@ -70,6 +73,11 @@ public final class EventIngestor {
         this.rateLimits = rateLimits;
         this.metrics = metrics;
         this.config = config;
+        if (config.maxNestingDepth() < 1 || config.maxNestingDepth() > EnvelopeCheck.MAX_READABLE_DEPTH) {
+            throw new IllegalArgumentException("cairn.ingest.max-nesting-depth is " + config.maxNestingDepth()
+                    + "; it must be 1 to " + EnvelopeCheck.MAX_READABLE_DEPTH
+                    + " (deeper events cannot be parsed back by the consumers)");
+        }
     }
 
     /** What the pipeline decided for one item before publishing. */
@@ -111,9 +119,12 @@ public final class EventIngestor {
         Set<String> seenInRequest = new HashSet<>();
         for (int i = 0; i < request.items().size(); i++) {
             IngestItem in = request.items().get(i);
-            String messageId = in.event().getMessageId().isBlank()
+            // A messageId that cannot be stored (control characters, too long, ...) is replaced as a missing one
+            // is: the event is quarantined for it, and its quarantine record needs a key every reader can use.
+            String sent = in.event().getMessageId();
+            String messageId = sent.isBlank() || !EnvelopeCheck.storableMessageId(sent)
                     ? UUID.randomUUID().toString()
-                    : in.event().getMessageId();
+                    : sent;
             Item item = new Item(i, in, messageId);
             items.add(item);
             metrics.received(source.id(), in.original().size());
@@ -148,6 +159,7 @@ public final class EventIngestor {
             List<Deduplicator.Claim> claims, Source source, Instant receivedAt, IngestRequest request,
             Map<String, String> traceHeaders, String token) {
         List<String> reserved = new ArrayList<>();
+        List<String> unstored = new ArrayList<>();
         for (int i = 0; i < candidates.size(); i++) {
             Item item = candidates.get(i);
             switch (claims.get(i)) {
@@ -161,15 +173,20 @@ public final class EventIngestor {
                 }
                 case NEW -> {
                     route(item, source, receivedAt, request);
-                    reserved.add(item.messageId);
+                    // route() quarantines an event too large for Kafka; a quarantined event is never recorded.
+                    (item.outcome == EventOutcome.EVENT_OUTCOME_QUARANTINED ? unstored : reserved)
+                            .add(item.messageId);
                 }
             }
         }
+        Uni<Void> released = unstored.isEmpty()
+                ? Uni.createFrom().voidItem()
+                : dedup.release(source.id(), unstored, token).onFailure().recoverWithNull();
         List<TransactionalPublisher.Record> records = new ArrayList<>();
         items.forEach(
                 it -> it.records.forEach(r -> records.add(new TransactionalPublisher.Record(r.topic(), r.key(),
                         r.value(), traceHeaders))));
-        return publisher.publish(records)
+        return released.flatMap(ignored -> publisher.publish(records))
                 .flatMap(done -> dedup.confirm(source.id(), reserved, token)
                         // The events are stored: a failure to mark them costs at most a later duplicate
                         // answer of ACCEPTED instead of DUPLICATE, never a loss.
@@ -214,7 +231,11 @@ public final class EventIngestor {
         if (request.sourceId().isBlank()) {
             problems.add(new FieldViolation("source_id", "required: the source the events come from"));
         } else if (source.isEmpty()) {
-            problems.add(new FieldViolation("source_id", "unknown source '" + request.sourceId()
+            // Quoted only in part: the answer travels in gRPC trailers, which clients cap at a few KB.
+            String quoted = request.sourceId().length() <= 64
+                    ? request.sourceId()
+                    : request.sourceId().substring(0, 64) + "...";
+            problems.add(new FieldViolation("source_id", "unknown source '" + quoted
                     + "'; sources are declared in contracts/ingest/sources.yaml"));
         }
         if (request.items().isEmpty()) {
@@ -239,12 +260,12 @@ public final class EventIngestor {
         EventInput e = item.in.event();
         if (item.in.original().size() > config.maxEventBytes()) {
             quarantine(item, source, receivedAt, List.of(Violation.newBuilder()
-                    .setType(dev.cairn.proto.events.v1.ViolationType.VIOLATION_TYPE_SIZE).setJsonPath("$")
+                    .setType(ViolationType.VIOLATION_TYPE_SIZE).setJsonPath("$")
                     .setMessage("event is " + item.in.original().size() + " bytes; at most " + config.maxEventBytes())
                     .build()), request.transport());
             return;
         }
-        List<Violation> envelope = EnvelopeCheck.check(e);
+        List<Violation> envelope = EnvelopeCheck.check(e, request.sentAt(), receivedAt, config.maxNestingDepth());
         if (!envelope.isEmpty()) {
             quarantine(item, source, receivedAt, envelope, request.transport());
             return;
@@ -268,8 +289,10 @@ public final class EventIngestor {
             return;
         }
         List<Violation> contract = new ArrayList<>(plan.check(e, requestedVersion(e)));
-        contract.addAll(EnvelopeCheck.timing(eventTime(e, request, receivedAt), receivedAt, config.futureTolerance()));
+        contract.addAll(EnvelopeCheck.timing(eventTime(e, request.sentAt(), receivedAt), receivedAt,
+                config.futureTolerance()));
         contract.forEach(v -> metrics.violation(source.id(), v.getType()));
+        contract = bounded(contract);
         if (!contract.isEmpty() && source.blockOnViolation()) {
             quarantine(item, source, receivedAt, contract, request.transport());
             return;
@@ -279,22 +302,55 @@ public final class EventIngestor {
 
     private void quarantine(Item item, Source source, Instant receivedAt, List<Violation> violations,
             String transport) {
+        List<Violation> kept = bounded(violations);
         item.outcome = EventOutcome.EVENT_OUTCOME_QUARANTINED;
-        item.violations = violations;
-        item.reason = violations.get(0).getJsonPath() + ": " + violations.get(0).getMessage();
-        QuarantinedEvent q = QuarantinedEvent.newBuilder().setPayload(item.in.original())
+        item.violations = kept;
+        item.reason = kept.get(0).getJsonPath() + ": " + kept.get(0).getMessage();
+        QuarantinedEvent.Builder q = QuarantinedEvent.newBuilder().setPayload(item.in.original())
                 .setContentType(item.in.contentType()).setSourceId(source.id()).setMessageId(item.messageId)
                 .setReceivedAt(timestamp(receivedAt)).setQuarantinedAt(timestamp(Instant.now()))
-                .addAllViolations(violations).setTrackingPlanVersion(plan.version()).setTransport(transport).build();
+                .addAllViolations(kept).setTrackingPlanVersion(plan.version()).setTransport(transport);
+        int over = q.build().getSerializedSize() - TransactionalPublisher.MAX_RECORD_BYTES;
+        if (over > 0) {
+            // Only a gRPC event can be this large (HTTP requests stop at 500 KB): keep what fits, say so, and let
+            // the record through. A record over the producer's limit would abort the whole request's transaction,
+            // and every retry of it, forever.
+            int original = item.in.original().size();
+            int keep = Math.max(0, original - over - 200);
+            q.setPayload(item.in.original().substring(0, keep)).addViolations(Violation.newBuilder()
+                    .setType(ViolationType.VIOLATION_TYPE_SIZE).setJsonPath("$")
+                    .setMessage("the original is " + original + " bytes; its first " + keep
+                            + " are kept here (a Kafka record holds at most " + TransactionalPublisher.MAX_RECORD_BYTES
+                            + ")"));
+        }
         // One record per event, keyed so a re-drive finds it; never a whole batch.
         item.records = List.of(new TransactionalPublisher.Record(QUARANTINE_TOPIC, source.id() + ":" + item.messageId,
-                q.toByteArray()));
+                q.build().toByteArray()));
+    }
+
+    /**
+     * Violations as answered and stored: at most {@link #MAX_VIOLATIONS}, each message at most
+     * {@link #MAX_VIOLATION_MESSAGE} characters. Messages may quote what the client sent, and a schema can find a
+     * violation per property: unbounded, a small event could make a record or an answer larger than any limit.
+     */
+    static List<Violation> bounded(List<Violation> violations) {
+        List<Violation> kept = new ArrayList<>(Math.min(violations.size(), MAX_VIOLATIONS + 1));
+        for (Violation v : violations.subList(0, Math.min(violations.size(), MAX_VIOLATIONS))) {
+            kept.add(v.getMessage().length() <= MAX_VIOLATION_MESSAGE
+                    ? v
+                    : v.toBuilder().setMessage(v.getMessage().substring(0, MAX_VIOLATION_MESSAGE) + "...").build());
+        }
+        if (violations.size() > MAX_VIOLATIONS) {
+            kept.add(Violation.newBuilder().setType(violations.get(MAX_VIOLATIONS).getType()).setJsonPath("$")
+                    .setMessage((violations.size() - MAX_VIOLATIONS) + " more violations are not listed").build());
+        }
+        return kept;
     }
 
     /** Builds the records of an accepted event: raw, links, consent signals, and every destination it may reach. */
     private void route(Item item, Source source, Instant receivedAt, IngestRequest request) {
         EventInput e = item.in.event();
-        Instant eventTime = eventTime(e, request, receivedAt);
+        Instant eventTime = eventTime(e, request.sentAt(), receivedAt);
         Event.Builder event = Event.newBuilder().setMessageId(item.messageId).setType(e.getType())
                 .setEvent(e.getEvent())
                 .setName(e.getName()).setUserId(e.getUserId()).setAnonymousId(e.getAnonymousId())
@@ -336,6 +392,18 @@ public final class EventIngestor {
                 records.add(new TransactionalPublisher.Record(d.topic(), key, pii.apply(governed, d).toByteArray()));
             }
         }
+        for (TransactionalPublisher.Record r : records) {
+            if (r.value().length > TransactionalPublisher.MAX_RECORD_BYTES) {
+                // Its violations and consent traces can make an event within max-event-bytes larger on Kafka than
+                // a record may be; it would abort the transaction of every event of the request.
+                quarantine(item, source, receivedAt, List.of(Violation.newBuilder()
+                        .setType(ViolationType.VIOLATION_TYPE_SIZE).setJsonPath("$")
+                        .setMessage("the event would be " + r.value().length + " bytes on " + r.topic()
+                                + "; a Kafka record holds at most " + TransactionalPublisher.MAX_RECORD_BYTES)
+                        .build()), request.transport());
+                return;
+            }
+        }
         item.records = records;
         item.suppressed = suppressed;
         boolean governedSuppressed = pii.destinations().stream()
@@ -374,12 +442,12 @@ public final class EventIngestor {
      * its send time is right, so timestamp = receivedAt − (sentAt − originalTimestamp). Without sentAt the
      * client's time stands; without any, the receive time. Late and out-of-order events keep their event time.
      */
-    static Instant eventTime(EventInput e, IngestRequest request, Instant receivedAt) {
+    static Instant eventTime(EventInput e, Optional<Instant> sentAt, Instant receivedAt) {
         if (!e.hasTimestamp()) {
             return receivedAt;
         }
         Instant original = Instant.ofEpochSecond(e.getTimestamp().getSeconds(), e.getTimestamp().getNanos());
-        return request.sentAt().map(sent -> receivedAt.minus(Duration.between(original, sent))).orElse(original);
+        return sentAt.map(sent -> receivedAt.minus(Duration.between(original, sent))).orElse(original);
     }
 
     private static Optional<Integer> requestedVersion(EventInput e) {

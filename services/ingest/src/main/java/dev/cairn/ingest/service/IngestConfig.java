@@ -33,6 +33,15 @@ public interface IngestConfig {
     @WithDefault("32768")
     int maxEventBytes();
 
+    /**
+     * Deepest nesting of an event's properties, traits, context and integrations: the object itself is level 1,
+     * each object or array inside it one more. A deeper event is quarantined (SIZE at its path). At most 32
+     * ({@link EnvelopeCheck#MAX_READABLE_DEPTH}): protobuf cannot parse an Event back past about 33 levels, so
+     * a larger value is refused at start.
+     */
+    @WithDefault("32")
+    int maxNestingDepth();
+
     /** Transactional Kafka producers: how many requests can commit at once. */
     @WithDefault("4")
     int producers();

@@ -56,6 +56,15 @@ public final class TransactionalPublisher implements AutoCloseable {
         }
     }
 
+    /** The producer's limit on one request to the broker, and so on one record (Kafka's default, set explicitly). */
+    static final int MAX_REQUEST_BYTES = 1_048_576;
+    /**
+     * The largest record value the pipeline hands over: below {@link #MAX_REQUEST_BYTES} and the broker's default
+     * message.max.bytes with room for the key (an id of at most 256 characters), the trace headers and the batch
+     * framing. One record over the limit fails the whole transaction, so the pipeline never passes a larger one.
+     */
+    public static final int MAX_RECORD_BYTES = 1_000_000;
+
     /** One record; {@code headers} carry the trace context (W3C traceparent) of the request that made it. */
     public record Record(String topic, String key, byte[] value, Map<String, String> headers) {
 
@@ -78,6 +87,7 @@ public final class TransactionalPublisher implements AutoCloseable {
         c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         c.put(ProducerConfig.LINGER_MS_CONFIG, 1);
         c.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        c.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, MAX_REQUEST_BYTES);
         c.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15000);
         c.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30000);
         c.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15000);
