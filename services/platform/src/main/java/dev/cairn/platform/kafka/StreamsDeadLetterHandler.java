@@ -94,6 +94,10 @@ public class StreamsDeadLetterHandler
             throw new IllegalStateException(getClass().getSimpleName() + " needs a running Quarkus application");
         }
         DeadLetters deadLetters = Arc.container().instance(DeadLetters.class).get();
+        if (deadLetters == null) {
+            throw new IllegalStateException("no DeadLetters bean: " + getClass().getSimpleName()
+                    + " needs platform's dev.cairn.platform.kafka.DeadLetters in the application");
+        }
         consumer = name.toString();
         writer = deadLetters::deadLetterNow;
         unknownFailureAttempts = ConfigProvider.getConfig().unwrap(SmallRyeConfig.class)
