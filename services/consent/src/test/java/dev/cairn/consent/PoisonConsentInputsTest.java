@@ -215,4 +215,48 @@ class PoisonConsentInputsTest {
         Awaitility.await().atMost(Duration.ofSeconds(30))
                 .until(() -> DeadLetterProbe.lag("cairn-consent", CHANGES, List.of(CHANGES_PARTITION)) == 0);
     }
+
+    @Test
+    void an_unreadable_consent_state_is_skipped_and_counted_and_the_view_still_applies_the_states_after_it() {
+        double before = viewUnreadable();
+        String garbled = "user_id:garbled-" + UUID.randomUUID();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, RealInfra.kafka().bootstrapServers(),
+                        ProducerConfig.ACKS_CONFIG, "all"),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            // Both on one partition, the garbage first: the view reads them in this order.
+            producer.send(new ProducerRecord<>("cairn.consent.state.v1", 0, garbled.getBytes(StandardCharsets.UTF_8),
+                    ("not a ConsentState \u0001\u0002").getBytes(StandardCharsets.UTF_8))).get();
+            // A state published after it (as another consent instance would): the view must still read it.
+            Identifier later = id("user_id", "later-" + UUID.randomUUID());
+            producer.send(new ProducerRecord<>("cairn.consent.state.v1", 0,
+                    ("user_id:" + later.getValue()).getBytes(StandardCharsets.UTF_8),
+                    dev.cairn.proto.events.v1.ConsentState.newBuilder().setSubject(later).setStateVersion(1)
+                            .addPurposes(dev.cairn.proto.events.v1.PurposeConsent.newBuilder()
+                                    .setPurpose("personalization").setJurisdiction("EU")
+                                    .setStatus(ConsentStatus.CONSENT_STATUS_GRANTED)
+                                    .setReason(ConsentReason.CONSENT_REASON_EXPLICIT_CHOICE)
+                                    .setRecordedAt(ts(Instant.now())).setRecordId("r-later").setDecidedBy(later))
+                            .build().toByteArray()))
+                    .get();
+            awaitTrue(() -> decide(later, "personalization").getAllowed());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertEquals(before + 1, viewUnreadable(), "cairn_consent_view_unreadable_total"));
+    }
+
+    /** cairn_consent_view_unreadable_total of the consent view (an exemplar may follow the value). */
+    private static double viewUnreadable() {
+        try {
+            String body = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
+                    .newBuilder(java.net.URI.create("http://127.0.0.1:" + managementPort() + "/q/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            return body.lines().filter(l -> l.startsWith("cairn_consent_view_unreadable_total{"))
+                    .mapToDouble(l -> Double.parseDouble(l.substring(l.indexOf("} ") + 2).split(" ")[0])).sum();
+        } catch (Exception e) {
+            throw new AssertionError("cannot read the service's metrics", e);
+        }
+    }
 }
