@@ -51,9 +51,10 @@ import dev.cairn.testsupport.RealInfra;
 /**
  * A record consent can never process is set aside and the consumer carries on: poison written straight to
  * cairn.consent.signals.v1 and cairn.identity.changes.v1 (garbage bytes, a tombstone, a valid protobuf PostgreSQL
- * refuses) goes to the consumer's dead-letter topic with its reason, is counted in cairn_dead_letters_total, and a
- * good record written after it on the same partition is still processed. Real Kafka and PostgreSQL: PostgreSQL's
- * refusal of a NUL byte or of a year it cannot hold is what makes the valid protobufs poison.
+ * refuses, a time out of range) goes to the consumer's dead-letter topic with its reason, is counted in
+ * cairn_dead_letters_total, and a good record written after it on the same partition is still processed. Real
+ * Kafka and PostgreSQL: PostgreSQL's refusal of a NUL byte is what makes that valid protobuf poison. An unreadable
+ * record on cairn.consent.state.v1 is skipped and counted by the consent view, which goes on reading.
  */
 @QuarkusTest
 class PoisonConsentInputsTest {
@@ -154,8 +155,12 @@ class PoisonConsentInputsTest {
         // A valid ConsentSignal that consent's own rules refuse: a choice made before 1970.
         byte[] before1970 = grant(id("user_id", "old-" + UUID.randomUUID()), "personalization").toBuilder()
                 .setOccurredAt(Timestamp.newBuilder().setSeconds(-86_400L * 365)).build().toByteArray();
+        // A valid ConsentSignal from the year 318857: a choice that would be the latest forever.
+        byte[] farFuture = grant(id("user_id", "year-" + UUID.randomUUID()), "personalization").toBuilder()
+                .setOccurredAt(Timestamp.newBuilder().setSeconds(10_000_000_000_000L)).build().toByteArray();
         Identifier after = id("user_id", "after-" + UUID.randomUUID());
-        send(SIGNALS, SIGNALS_PARTITION, garbage, nul, before1970, null, grant(after, "personalization").toByteArray());
+        send(SIGNALS, SIGNALS_PARTITION, garbage, nul, before1970, farFuture, null,
+                grant(after, "personalization").toByteArray());
 
         // The consumer carried on past all of it: the good signal written last is recorded.
         awaitTrue(() -> decide(after, "personalization").getReason() == ConsentReason.CONSENT_REASON_EXPLICIT_CHOICE);
@@ -163,6 +168,7 @@ class PoisonConsentInputsTest {
         assertEquals("unparsable", reasonOf(consumer, SIGNALS, SIGNALS_PARTITION, garbage));
         assertEquals("rejected_by_store", reasonOf(consumer, SIGNALS, SIGNALS_PARTITION, nul));
         assertEquals("invalid", reasonOf(consumer, SIGNALS, SIGNALS_PARTITION, before1970));
+        assertEquals("invalid", reasonOf(consumer, SIGNALS, SIGNALS_PARTITION, farFuture));
         assertEquals("unparsable", reasonOf(consumer, SIGNALS, SIGNALS_PARTITION, null));
         Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             assertEquals(unparsableBefore + 2,
@@ -170,7 +176,7 @@ class PoisonConsentInputsTest {
                     metrics());
             assertEquals(refusedBefore + 1,
                     DeadLetterProbe.deadLetterCount(managementPort(), consumer, "rejected_by_store"), metrics());
-            assertEquals(invalidBefore + 1, DeadLetterProbe.deadLetterCount(managementPort(), consumer, "invalid"),
+            assertEquals(invalidBefore + 2, DeadLetterProbe.deadLetterCount(managementPort(), consumer, "invalid"),
                     metrics());
         });
         Awaitility.await().atMost(Duration.ofSeconds(30))
