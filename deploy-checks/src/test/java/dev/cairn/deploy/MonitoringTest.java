@@ -37,12 +37,12 @@ class MonitoringTest {
     }
 
     @Test
-    void alertsCoverLagQuarantineConsentDropsAndCountDivergence() {
+    void alertsCoverLagDeadLettersQuarantineConsentDropsAndCountDivergence() {
         Set<String> alerts = new TreeSet<>();
         PRODUCTION.ofKind("PrometheusRule").forEach(r -> r.path("spec").path("groups")
                 .forEach(g -> g.path("rules").forEach(rule -> alerts.add(rule.path("alert").asText()))));
         assertTrue(alerts.containsAll(Set.of("CairnConsumerLag", "CairnQuarantineRateHigh", "CairnConsentDropSpike",
-                "CairnIngestUnansweredEvents", "CairnGovernedCountDivergence")), alerts.toString());
+                "CairnIngestUnansweredEvents", "CairnGovernedCountDivergence", "CairnDeadLetters")), alerts.toString());
     }
 
     @Test

@@ -57,7 +57,10 @@ public final class DeadLetterProbe {
             throw new AssertionError(e);
         }
         double total = 0;
-        Matcher m = Pattern.compile("(?m)^cairn_dead_letters_total\\{([^}]*)\\} ([0-9.eE+-]+)$").matcher(metrics);
+        // A sample may end with an exemplar (" # {span_id=..,trace_id=..} 1.0 <time>") when the record was counted
+        // inside a traced span, as a SmallRye Kafka consumer's records are.
+        Matcher m = Pattern.compile("(?m)^cairn_dead_letters_total\\{([^}]*)\\} ([0-9.eE+-]+)(?: #.*)?$")
+                .matcher(metrics);
         while (m.find()) {
             String labels = m.group(1);
             if (labels.contains("consumer=\"" + consumer + "\"") && labels.contains("reason=\"" + reason + "\"")) {

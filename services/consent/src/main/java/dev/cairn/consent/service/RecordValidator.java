@@ -72,6 +72,12 @@ public final class RecordValidator {
             if (r.hasOccurredAt() && (r.getOccurredAt().getSeconds() <= 0 || r.getOccurredAt().getNanos() < 0)) {
                 problems.add(new FieldViolation(at + ".occurred_at", "must be a time after 1970"));
             }
+            // Beyond what a protobuf Timestamp may hold (9999-12-31T23:59:59.999999999Z) the ledger stored the year
+            // 318857 as it came, and such a choice, the latest forever, would outweigh every later one.
+            if (r.hasOccurredAt() && (r.getOccurredAt().getSeconds() > 253_402_300_799L
+                    || r.getOccurredAt().getNanos() > 999_999_999)) {
+                problems.add(new FieldViolation(at + ".occurred_at", "must be a time before the year 10000"));
+            }
             if (subjectOk && purposeOk) {
                 String key = SubjectKeys.key(r.getSubject().getNamespace(), r.getSubject().getValue()) + "|"
                         + r.getPurpose() + "|" + time(r);

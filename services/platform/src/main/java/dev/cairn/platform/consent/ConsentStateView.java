@@ -111,6 +111,7 @@ public final class ConsentStateView implements AutoCloseable {
     private final Map<String, SubjectConsent> states = new ConcurrentHashMap<>();
     private final Set<String> erased = ConcurrentHashMap.newKeySet();
     private final AtomicLong applied = new AtomicLong();
+    private final AtomicLong unreadable = new AtomicLong();
     private volatile boolean caughtUp;
     private final CountDownLatch caughtUpLatch = new CountDownLatch(1);
     private volatile boolean detached;
@@ -385,11 +386,7 @@ public final class ConsentStateView implements AutoCloseable {
                 Watermark latest = pending;
                 while (!closed) {
                     for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-                        if (r.topic().equals(topic)) {
-                            apply(r.key(), r.value());
-                        } else {
-                            suppress(r.key(), r.value() != null);
-                        }
+                        applyRecord(r);
                     }
                     if (pending != null && pending.reachedBy(c)) {
                         boolean all = latest.reachedBy(c);
@@ -419,6 +416,40 @@ public final class ConsentStateView implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Applies one consumed record of either topic. A record the view cannot read (no key, or a value that is not a
+     * ConsentState) is skipped, counted ({@link #unreadableRecords()}) and logged: it must not stop the view, which
+     * would otherwise fail, restart from the beginning and fail on it again forever, never catching up. The state
+     * held for its key stays as it was, as for a stale value; the next readable value for the key replaces it.
+     * Nothing is dead-lettered: every instance of every service reads the whole topic, and each would write the
+     * same letter. Package-private for tests.
+     *
+     * @return false if the record was skipped
+     */
+    boolean applyRecord(ConsumerRecord<String, byte[]> r) {
+        try {
+            if (r.key() == null) {
+                throw new IllegalArgumentException("a record without a key");
+            }
+            if (r.topic().equals(topic)) {
+                apply(r.key(), r.value());
+            } else {
+                suppress(r.key(), r.value() != null);
+            }
+            return true;
+        } catch (RuntimeException e) {
+            unreadable.incrementAndGet();
+            LOG.errorf("consent view: skipped unreadable record %s-%d@%d (key %s): %s", r.topic(), r.partition(),
+                    r.offset(), r.key(), e.getMessage());
+            return false;
+        }
+    }
+
+    /** Records skipped because the view could not read them, since it started (see {@link #applyRecord}). */
+    public long unreadableRecords() {
+        return unreadable.get();
     }
 
     private static Watermark watermark(KafkaConsumer<String, byte[]> c, List<TopicPartition> partitions) {

@@ -13,6 +13,7 @@ import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -24,7 +25,8 @@ import dev.cairn.platform.contracts.ContractSource;
 /**
  * CDI wiring: the {@link ConsentPolicy} of the contracts, and, when {@code cairn.consent-view.enabled=true}, one
  * {@link ConsentStateView} per service started at boot (readiness waits for it: {@link ConsentViewReadiness}),
- * with its lag as gauges: {@code cairn.consent.view.lag.records} and {@code cairn.consent.view.lag.seconds}.
+ * with its lag as gauges: {@code cairn.consent.view.lag.records} and {@code cairn.consent.view.lag.seconds}, and the
+ * records it skipped as unreadable as a counter: {@code cairn.consent.view.unreadable}.
  */
 @ApplicationScoped
 public class ConsentViewProducer {
@@ -82,6 +84,12 @@ public class ConsentViewProducer {
             Gauge.builder("cairn.consent.view.lag.seconds", started, v -> v.lag().time().toMillis() / 1000.0)
                     .tag("topic", config.topic())
                     .description("How long ago the newest end offsets the consent view has reached were read")
+                    .register(registry);
+            // An unreadable record is skipped, never silently: this counts them (and each is logged).
+            FunctionCounter.builder("cairn.consent.view.unreadable", started, ConsentStateView::unreadableRecords)
+                    .tag("topic", config.topic())
+                    .description("Records of the state and suppression topics the consent view could not read "
+                            + "and skipped")
                     .register(registry);
             started.start();
             view = started;

@@ -26,6 +26,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.arc.Unremovable;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Context;
@@ -47,6 +48,9 @@ import dev.cairn.platform.kafka.RecordFailures.Verdict;
  * offset, the record is processed again and may be dead-lettered twice. Re-drive by consuming the dead-letter
  * topic and producing each value back to {@link #SOURCE_TOPIC} once the cause is fixed; consumers are idempotent.
  */
+// Unremovable: Kafka Streams' handlers (StreamsDeadLetterHandler) look it up, so no injection point may be all
+// that keeps it.
+@Unremovable
 @ApplicationScoped
 public class DeadLetters {
 

@@ -118,6 +118,31 @@ class ConsentStateViewTest {
 
     // --- a minimal encoder of cairn.events.v1.ConsentState (the consent service's tests use the generated one)
 
+    @Test
+    void an_unreadable_record_is_skipped_and_counted_and_neither_stops_the_view_nor_changes_what_it_holds() {
+        String topic = view.topic();
+        String key = "user_id:garbled";
+        var granted = new org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]>(topic, 0, 0, key,
+                state("user_id", "garbled", 1, choice("marketing_email", "EU", true, 100, "r-1")));
+        assertTrue(view.applyRecord(granted));
+        assertTrue(view.decide(List.of(key), "marketing_email", Optional.of("EU")).allowed());
+
+        var garbage = new org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]>(topic, 0, 1, key,
+                new byte[]{(byte) 0xff, 0x01, 0x02});
+        var noKey = new org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]>(topic, 0, 2, null,
+                new byte[]{1});
+        assertFalse(view.applyRecord(garbage));
+        assertFalse(view.applyRecord(noKey));
+        assertEquals(2, view.unreadableRecords());
+        assertFalse(view.erased(key), "garbage is no tombstone");
+        assertTrue(view.decide(List.of(key), "marketing_email", Optional.of("EU")).allowed(), "the held state stays");
+
+        var withdrawn = new org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]>(topic, 0, 3, key,
+                state("user_id", "garbled", 2, choice("marketing_email", "EU", false, 200, "r-2")));
+        assertTrue(view.applyRecord(withdrawn), "the next readable value is applied");
+        assertFalse(view.decide(List.of(key), "marketing_email", Optional.of("EU")).allowed());
+    }
+
     static byte[] choice(String purpose, String jurisdiction, boolean granted, long seconds, String recordId) {
         return message(out -> {
             out.writeString(1, purpose);

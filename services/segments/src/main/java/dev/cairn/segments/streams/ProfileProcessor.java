@@ -23,6 +23,8 @@ import org.jboss.logging.Logger;
 import com.google.protobuf.InvalidProtocolBufferException;
 
 import dev.cairn.platform.consent.SubjectConsent;
+import dev.cairn.platform.kafka.DeadLetterReason;
+import dev.cairn.platform.kafka.UnprocessableRecordException;
 import dev.cairn.proto.events.v1.Event;
 import dev.cairn.proto.events.v1.MembershipChange;
 import dev.cairn.proto.events.v1.MembershipChangeCause;
@@ -286,21 +288,33 @@ final class ProfileProcessor implements Processor<String, ProfileCommand, String
         return Bytes.wrap(ByteBuffer.allocate(8 + id.length).putLong(due).put(id).array());
     }
 
+    /**
+     * The identifier stage passed only parsable events and states on; a command that still does not parse was
+     * written to the command topic by something else, and is dead-lettered (a thrown IllegalStateException used to
+     * kill the stream thread, and with it all processing).
+     */
     private static Event parse(byte[] bytes) {
         try {
+            if (bytes == null) {
+                throw new InvalidProtocolBufferException("an event command without an event");
+            }
             return Event.parseFrom(bytes);
         } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("a governed event that is not an Event", e);
+            throw new UnprocessableRecordException(DeadLetterReason.UNPARSABLE, "a governed event that is not an Event",
+                    e);
         }
     }
 
-    /** Decoded as ingest's and consent's view decode it, so all three decide from the same entries. */
+    /**
+     * Decoded as ingest's and consent's view decode it, so all three decide from the same entries. Unparsable is
+     * not taken for a tombstone (which would erase the subject): it is dead-lettered.
+     */
     private static SubjectConsent parseConsent(byte[] bytes) {
         try {
             return SubjectConsent.parse(bytes);
         } catch (java.io.UncheckedIOException e) {
-            LOG.warnf("ignoring a consent state that does not parse: %s", e.getMessage());
-            return null;
+            throw new UnprocessableRecordException(DeadLetterReason.UNPARSABLE,
+                    "a consent state that is not a ConsentState", e);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.cairn.segments.streams;
 
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -7,11 +8,13 @@ import java.util.List;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
@@ -19,10 +22,16 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
-import org.jboss.logging.Logger;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Timestamp;
 
+import dev.cairn.platform.consent.SubjectConsent;
+import dev.cairn.platform.kafka.DeadLetterConfig;
+import dev.cairn.platform.kafka.DeadLetterReason;
+import dev.cairn.platform.kafka.StreamsDeadLetterHandler;
+import dev.cairn.platform.kafka.StreamsThreadReplacement;
+import dev.cairn.platform.kafka.UnprocessableRecordException;
 import dev.cairn.proto.events.v1.Event;
 import dev.cairn.proto.events.v1.Identifier;
 import dev.cairn.proto.events.v1.IdentityChange;
@@ -45,11 +54,14 @@ import dev.cairn.segments.store.MembershipStore;
  * The profile stage reads the command topic it also writes to: a merge moves the absorbed profile's state
  * from its partition to the survivor's, which only a topic can do. Everything runs with exactly_once_v2, so
  * a state update, the commands it produces and the changes it publishes commit together.
+ * <p>
+ * A record that can never be processed is thrown as {@link UnprocessableRecordException} (or fails of itself) and
+ * {@link StreamsDeadLetterHandler}, configured in application.properties, copies it to
+ * {@code cairn.dead-letters.segments.v1}; the stream goes on. A dependency away fails the task instead, so that
+ * exactly-once processes the record again once the stream thread is replaced.
  */
 @ApplicationScoped
 public class SegmentsTopology {
-
-    private static final Logger LOG = Logger.getLogger(SegmentsTopology.class);
 
     @Inject
     SegmentsConfig config;
@@ -59,6 +71,18 @@ public class SegmentsTopology {
     MembershipStore redis;
     @Inject
     SegmentsMetrics metrics;
+    @Inject
+    DeadLetterConfig deadLetterConfig;
+
+    /**
+     * A stream thread that fails (a dependency away, a dead letter Kafka did not take) is replaced after a backoff
+     * and its records processed again from the last commit, rather than the whole client shut down for good.
+     */
+    @Produces
+    @Singleton
+    StreamsUncaughtExceptionHandler threadReplacement() {
+        return new StreamsThreadReplacement(deadLetterConfig);
+    }
 
     @Produces
     public Topology topology() {
@@ -78,11 +102,7 @@ public class SegmentsTopology {
         KStream<String, ProfileCommand> consent = builder
                 .stream(topics.consentState(),
                         Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("consent-state"))
-                .flatMap((key, value) -> key == null
-                        ? List.of()
-                        : List.of(KeyValue.pair(new String(key, StandardCharsets.UTF_8),
-                                ProfileCommand.consent(new String(key, StandardCharsets.UTF_8), value))),
-                        Named.as("consent-to-identifier"));
+                .flatMap((key, value) -> routeConsent(key, value), Named.as("consent-to-identifier"));
         KStream<byte[], IdentityChange> identity = builder
                 .stream(topics.identityChanges(),
                         Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("identity-changes"))
@@ -125,24 +145,70 @@ public class SegmentsTopology {
         return null;
     }
 
-    private static List<KeyValue<String, ProfileCommand>> routeEvent(byte[] value) {
+    /**
+     * A governed record that is not an Event, or whose time no protobuf Timestamp can hold (the engine would bucket
+     * it at a wrapped-around time), can never be evaluated: it is thrown as unprocessable, and the topology's
+     * {@link StreamsDeadLetterHandler} sets it aside in {@code cairn.dead-letters.segments.v1}.
+     */
+    static List<KeyValue<String, ProfileCommand>> routeEvent(byte[] value) {
+        Event e;
         try {
-            Event e = Event.parseFrom(value);
-            String id = primaryIdentifier(e);
-            return id == null ? List.of() : List.of(KeyValue.pair(id, ProfileCommand.event(id, value)));
-        } catch (InvalidProtocolBufferException | NullPointerException e) {
-            LOG.warnf("skipping a governed record that is not an Event: %s", e.getMessage());
-            return List.of();
+            if (value == null) {
+                throw new InvalidProtocolBufferException("a null value (tombstone) is not an Event");
+            }
+            e = Event.parseFrom(value);
+        } catch (InvalidProtocolBufferException x) {
+            throw new UnprocessableRecordException(DeadLetterReason.UNPARSABLE,
+                    "a governed record that is not an Event",
+                    x);
         }
+        if (e.hasTimestamp() && !validTime(e.getTimestamp())) {
+            throw new UnprocessableRecordException(DeadLetterReason.INVALID,
+                    "a governed event's timestamp is out of range: " + e.getTimestamp().getSeconds() + " s");
+        }
+        String id = primaryIdentifier(e);
+        return id == null ? List.of() : List.of(KeyValue.pair(id, ProfileCommand.event(id, value)));
     }
 
-    private static List<IdentityChange> parseIdentityChange(byte[] value) {
-        try {
-            return value == null ? List.of() : List.of(IdentityChange.parseFrom(value));
-        } catch (InvalidProtocolBufferException e) {
-            LOG.warnf("skipping an identity change that does not parse: %s", e.getMessage());
-            return List.of();
+    /** The compacted topic's null value is an erasure (tombstone); anything else must be a ConsentState. */
+    static List<KeyValue<String, ProfileCommand>> routeConsent(byte[] key, byte[] value) {
+        if (key == null) {
+            throw new UnprocessableRecordException(DeadLetterReason.INVALID, "a consent state without a subject key");
         }
+        if (value != null) {
+            try {
+                SubjectConsent.parse(value);
+            } catch (UncheckedIOException x) {
+                throw new UnprocessableRecordException(DeadLetterReason.UNPARSABLE,
+                        "a consent state that is not a ConsentState", x);
+            }
+        }
+        String subject = new String(key, StandardCharsets.UTF_8);
+        return List.of(KeyValue.pair(subject, ProfileCommand.consent(subject, value)));
+    }
+
+    static List<IdentityChange> parseIdentityChange(byte[] value) {
+        IdentityChange change;
+        try {
+            if (value == null) {
+                throw new InvalidProtocolBufferException("a null value (tombstone) is not an IdentityChange");
+            }
+            change = IdentityChange.parseFrom(value);
+        } catch (InvalidProtocolBufferException x) {
+            throw new UnprocessableRecordException(DeadLetterReason.UNPARSABLE,
+                    "an identity change that is not an IdentityChange", x);
+        }
+        if (change.hasOccurredAt() && !validTime(change.getOccurredAt())) {
+            throw new UnprocessableRecordException(DeadLetterReason.INVALID,
+                    "an identity change's occurred_at is out of range: " + change.getOccurredAt().getSeconds() + " s");
+        }
+        return List.of(change);
+    }
+
+    /** What google.protobuf.Timestamp allows: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z. */
+    static boolean validTime(Timestamp t) {
+        return t.getSeconds() >= -62_135_596_800L && t.getSeconds() <= 253_402_300_799L && t.getNanos() >= 0
+                && t.getNanos() < 1_000_000_000;
     }
 
     /** Identifier-stage commands: which profile each identifier belongs to now. */
