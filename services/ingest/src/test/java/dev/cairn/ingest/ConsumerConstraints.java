@@ -113,7 +113,8 @@ final class ConsumerConstraints {
         }
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+            // Tabs and line breaks are text every store holds (identity trims them around an identifier).
+            if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || (c >= 0x7f && c <= 0x9f)) {
                 return field + " contains U+" + String.format("%04X", (int) c);
             }
             if (Character.isSurrogate(c) && !(Character.isHighSurrogate(c) && i + 1 < value.length()

@@ -267,6 +267,33 @@ public final class EnvelopeCheck {
         text(path, value, maxLength, v);
     }
 
+    /**
+     * The index of the first control character, or -1. Tabs and line breaks around the text are not counted: a
+     * value pasted from a form or a CSV ("\tAnn@Example.com\n") is real data that every store holds and identity's
+     * normalization trims; inside the text, and every other control character anywhere, they are refused.
+     */
+    static int controlCharacterAt(String value) {
+        int start = 0;
+        int end = value.length();
+        while (start < end && edgeWhitespace(value.charAt(start))) {
+            start++;
+        }
+        while (end > start && edgeWhitespace(value.charAt(end - 1))) {
+            end--;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isISOControl(c) && (i >= start && i < end || !edgeWhitespace(c))) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean edgeWhitespace(char c) {
+        return c == '\t' || c == '\n' || c == '\r' || c == ' ';
+    }
+
     /** Text that becomes a key or a stored value: bounded, no control characters, no unpaired surrogates. */
     private static void text(String path, String value, int maxLength, List<Violation> v) {
         String field = path.substring(2);
@@ -274,13 +301,11 @@ public final class EnvelopeCheck {
             v.add(envelope(path, field + " is " + value.length() + " characters long; at most " + maxLength));
             return;
         }
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (Character.isISOControl(c)) {
-                v.add(envelope(path, field + " contains the control character U+"
-                        + String.format("%04X", (int) c) + " at index " + i));
-                return;
-            }
+        int at = controlCharacterAt(value);
+        if (at >= 0) {
+            v.add(envelope(path, field + " contains the control character U+"
+                    + String.format("%04X", (int) value.charAt(at)) + " at index " + at));
+            return;
         }
         int surrogate = unpairedSurrogateAt(value);
         if (surrogate >= 0) {

@@ -79,7 +79,8 @@ class EnvelopeCheckTest {
                                         .build()))},
                 new Object[]{"$.context.jurisdiction", (BiFunction<EventInput.Builder, String, EventInput.Builder>) (b,
                         v) -> b.setContext(map("jurisdiction", text(v)))});
-        List<String> bad = List.of("u\u0000-1", "u-\u001f", "\u007fu", "u\u0085", "u-\ud800", "\udc00u", "u\n");
+        List<String> bad = List.of("u\u0000-1", "u-\u001f", "\u007fu", "u\u0085", "u-\ud800", "\udc00u", "u\nv",
+                "\tu\u0000");
         return fields.stream().flatMap(f -> bad.stream().map(v -> Arguments.of(f[0], f[1], v)));
     }
 
@@ -95,6 +96,12 @@ class EnvelopeCheckTest {
         List<Violation> violations = check(set.apply(valid(), value).build());
         assertTrue(violations.stream().anyMatch(v -> v.getType() == ViolationType.VIOLATION_TYPE_ENVELOPE
                 && v.getJsonPath().equals(path)), path + ": " + violations);
+    }
+
+    @Test
+    void tabs_and_line_breaks_around_an_identifier_pass_as_identity_trims_them() {
+        assertEquals(List.of(), check(valid().setTraits(map("email", text("\tAnn@Example.com\n"))).build()));
+        assertEquals(List.of(), check(valid().setUserId(" u-1\r\n").build()));
     }
 
     @Test
