@@ -4,8 +4,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -190,7 +192,7 @@ public class MembershipStore {
      */
     public void eraseProfile(String profileId, Collection<String> knownIdentifiers) {
         Response indexed = withRetry(() -> redis.execute("SMEMBERS", profileIdentifiersKey(profileId)));
-        java.util.Set<String> identifiers = new java.util.LinkedHashSet<>(knownIdentifiers);
+        Set<String> identifiers = new LinkedHashSet<>(knownIdentifiers);
         if (indexed != null) {
             indexed.forEach(r -> identifiers.add(r.toString()));
         }
