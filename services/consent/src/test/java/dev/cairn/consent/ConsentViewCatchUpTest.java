@@ -142,9 +142,10 @@ class ConsentViewCatchUpTest {
 
     private static ConsentStateView heldBackView(String topic) {
         // One record per poll, so the test decides how many the view has applied.
-        return new ConsentStateView(POLICY, RealInfra.kafka().bootstrapServers(), topic, Optional.empty(),
-                Duration.ofMillis(100), Map.of(ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG, HoldBack.class.getName(),
-                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1));
+        return new ConsentStateView(POLICY,
+                RealInfra.kafka().operatorConfig(Map.of(ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG,
+                        HoldBack.class.getName(), ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1)),
+                topic, Optional.empty(), Duration.ofMillis(100));
     }
 
     /** The state consent publishes for a subject that withdrew analytics in the default jurisdiction. */

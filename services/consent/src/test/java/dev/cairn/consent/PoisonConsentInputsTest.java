@@ -100,8 +100,8 @@ class PoisonConsentInputsTest {
     /** Every value to one partition in one go, in order (a null value is a tombstone). */
     private static void send(String topic, int partition, byte[]... values) {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
-                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, RealInfra.kafka().bootstrapServers(),
-                        ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 50),
+                RealInfra.kafka().operatorConfig(
+                        Map.of(ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 50)),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
             List<Future<?>> sent = new ArrayList<>();
             for (byte[] value : values) {
@@ -227,8 +227,7 @@ class PoisonConsentInputsTest {
         double before = viewUnreadable();
         String garbled = "user_id:garbled-" + UUID.randomUUID();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
-                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, RealInfra.kafka().bootstrapServers(),
-                        ProducerConfig.ACKS_CONFIG, "all"),
+                RealInfra.kafka().operatorConfig(Map.of(ProducerConfig.ACKS_CONFIG, "all")),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
             // Both on one partition, the garbage first: the view reads them in this order.
             producer.send(new ProducerRecord<>("cairn.consent.state.v1", 0, garbled.getBytes(StandardCharsets.UTF_8),

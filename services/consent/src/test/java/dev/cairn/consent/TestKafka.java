@@ -19,8 +19,7 @@ final class TestKafka {
 
     static void send(String topic, String key, byte[] value) {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
-                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, RealInfra.kafka().bootstrapServers(),
-                        ProducerConfig.ACKS_CONFIG, "all"),
+                RealInfra.kafka().operatorConfig(Map.of(ProducerConfig.ACKS_CONFIG, "all")),
                 new StringSerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(topic, key, value)).get(20, TimeUnit.SECONDS);
         } catch (Exception e) {

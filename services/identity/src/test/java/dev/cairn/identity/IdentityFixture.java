@@ -27,6 +27,7 @@ import dev.cairn.proto.events.v1.IdentifierLinks;
 import dev.cairn.proto.identity.v1.IdentityServiceGrpc;
 import dev.cairn.proto.identity.v1.Resolution;
 import dev.cairn.proto.identity.v1.ResolveRequest;
+import dev.cairn.testsupport.RealInfra;
 import dev.cairn.testsupport.TestTokens;
 
 /** What the tests need to talk to the running service: a channel, tokens, and links sent over real Kafka. */
@@ -62,10 +63,9 @@ final class IdentityFixture {
 
     /** Publishes the links as ingest would: to cairn.identity.links.v1 on the real broker, keyed by the first id. */
     static void publish(IdentifierLinks... records) {
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class),
-                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                RealInfra.kafka().operatorConfig(Map.of(ProducerConfig.ACKS_CONFIG, "all")), new StringSerializer(),
+                new ByteArraySerializer())) {
             List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
             for (IdentifierLinks links : records) {
                 Identifier key = links.getIdentifiers(0);

@@ -66,8 +66,7 @@ class PoisonLinksTest {
     }
 
     private static KafkaProducer<byte[], byte[]> producer(Map<String, Object> extra) {
-        Map<String, Object> config = new java.util.HashMap<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                RealInfra.kafka().bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"));
+        Map<String, Object> config = RealInfra.kafka().operatorConfig(Map.of(ProducerConfig.ACKS_CONFIG, "all"));
         config.putAll(extra);
         return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
     }

@@ -1,6 +1,7 @@
 package dev.cairn.identity;
 
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
 
 import dev.cairn.testsupport.KafkaResource;
 import dev.cairn.testsupport.PostgresResource;
@@ -8,7 +9,7 @@ import dev.cairn.testsupport.RedisResource;
 import dev.cairn.testsupport.TestTokens;
 
 /** Every test of this module runs against the real Kafka, Redis and PostgreSQL of test-support, and signed tokens. */
-@QuarkusTestResource(KafkaResource.class)
+@QuarkusTestResource(value = KafkaResource.class, initArgs = @ResourceArg(name = "service", value = "identity"))
 @QuarkusTestResource(RedisResource.class)
 @QuarkusTestResource(PostgresResource.class)
 @QuarkusTestResource(TestTokens.class)

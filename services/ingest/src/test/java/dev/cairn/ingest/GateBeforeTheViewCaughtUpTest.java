@@ -130,7 +130,7 @@ class GateBeforeTheViewCaughtUpTest {
 
     private static void publish(String key, byte[] value) {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
-                Map.of("bootstrap.servers", RealInfra.kafka().bootstrapServers(), "acks", "all"),
+                RealInfra.kafka().operatorConfig(Map.of("acks", "all")),
                 new StringSerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(STATE_TOPIC, key, value)).get(20, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -24,7 +24,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 import com.google.protobuf.Timestamp;
@@ -49,6 +48,7 @@ import dev.cairn.proto.events.v1.ViolationType;
 import dev.cairn.proto.ingest.v1.EventInput;
 import dev.cairn.proto.ingest.v1.EventOutcome;
 import dev.cairn.proto.ingest.v1.EventResult;
+import dev.cairn.testsupport.RealInfra;
 import dev.cairn.testsupport.TopicReader;
 
 /** Contracts, quarantine, consent gate, PII and identifier links, end to end through gRPC and real Kafka. */
@@ -57,8 +57,6 @@ class IngestGovernanceTest {
 
     @Inject
     ConsentStateView consentView;
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrap;
 
     @Test
     void bad_events_are_quarantined_with_typed_violations_and_the_rest_of_the_request_goes_through() {
@@ -211,7 +209,7 @@ class IngestGovernanceTest {
     }
 
     private void publishConsent(String user, byte[] state) throws Exception {
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(RealInfra.kafka().operatorConfig(Map.of()),
                 new StringSerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>("cairn.consent.state.v1", SubjectKeys.key("user_id", user), state))
                     .get();

@@ -21,7 +21,6 @@ import java.util.stream.IntStream;
 
 import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -45,6 +44,7 @@ import dev.cairn.proto.events.v1.Event;
 import dev.cairn.proto.ingest.v1.EventInput;
 import dev.cairn.proto.ingest.v1.EventOutcome;
 import dev.cairn.proto.ingest.v1.EventResult;
+import dev.cairn.testsupport.RealInfra;
 import dev.cairn.testsupport.TopicReader;
 
 /** The durability and dedup guarantees of issue 3, against the real broker and Redis. */
@@ -63,8 +63,6 @@ class IngestGuaranteesTest {
     Redis redis;
     @Inject
     IngestConfig config;
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrap;
 
     @Test
     void every_event_answered_accepted_is_on_the_governed_topic_exactly_once() {
@@ -100,9 +98,11 @@ class IngestGuaranteesTest {
     void the_same_message_ids_sent_concurrently_to_two_ingest_instances_reach_the_governed_topic_once()
             throws Exception {
         // A second, independent pipeline with its own producers: a second replica sharing Kafka and Redis.
-        try (TransactionalPublisher secondPublisher = new TransactionalPublisher(bootstrap, 2, Duration.ofSeconds(5),
+        try (TransactionalPublisher secondPublisher = new TransactionalPublisher(
+                RealInfra.kafka().clientConfig("ingest", Map.of()), 2, Duration.ofSeconds(5),
                 Map.of())) {
-            EventIngestor first = instance(new TransactionalPublisher(bootstrap, 2, Duration.ofSeconds(5), Map.of()));
+            EventIngestor first = instance(new TransactionalPublisher(
+                    RealInfra.kafka().clientConfig("ingest", Map.of()), 2, Duration.ofSeconds(5), Map.of()));
             EventIngestor second = instance(secondPublisher);
             String user = id("user");
             List<EventInput> events = IntStream.range(0, 20).mapToObj(i -> order(id("twin"), user)).toList();
@@ -169,7 +169,8 @@ class IngestGuaranteesTest {
     @Test
     void a_failed_transaction_stores_none_of_its_records_and_a_retry_stores_each_once() {
         String marker = id("atomic");
-        try (TransactionalPublisher publisher = new TransactionalPublisher(bootstrap, 1, Duration.ofSeconds(5),
+        try (TransactionalPublisher publisher = new TransactionalPublisher(
+                RealInfra.kafka().clientConfig("ingest", Map.of()), 1, Duration.ofSeconds(5),
                 Map.of("max.request.size", "4000000"))) {
             // The middle record is larger than the broker accepts (1 MB): the whole transaction must abort.
             byte[] incompressible = new byte[2_000_000];

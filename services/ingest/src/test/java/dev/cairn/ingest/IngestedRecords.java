@@ -131,11 +131,12 @@ final class IngestedRecords {
     }
 
     private static KafkaConsumer<byte[], byte[]> consumer() {
-        return new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, RealInfra.kafka().bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "fuzz-check-" + UUID.randomUUID(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024),
+        return new KafkaConsumer<>(
+                RealInfra.kafka()
+                        .operatorConfig(Map.of(ConsumerConfig.GROUP_ID_CONFIG, "fuzz-check-" + UUID.randomUUID(),
+                                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024)),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 }

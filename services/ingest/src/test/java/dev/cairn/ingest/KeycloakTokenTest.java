@@ -39,7 +39,8 @@ class KeycloakTokenTest {
 
         @Override
         public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(KafkaResource.class), new TestResourceEntry(RedisResource.class),
+            return List.of(new TestResourceEntry(KafkaResource.class, Map.of("service", "ingest")),
+                    new TestResourceEntry(RedisResource.class),
                     new TestResourceEntry(KeycloakServer.class));
         }
 

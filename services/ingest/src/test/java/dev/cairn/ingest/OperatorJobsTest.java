@@ -20,7 +20,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 import com.google.protobuf.Timestamp;
@@ -42,6 +41,7 @@ import dev.cairn.proto.ingest.v1.IngestServiceGrpc;
 import dev.cairn.proto.ingest.v1.RedriveQuarantineRequest;
 import dev.cairn.proto.ingest.v1.ReplayRawRequest;
 import dev.cairn.proto.ingest.v1.TimeRange;
+import dev.cairn.testsupport.RealInfra;
 import dev.cairn.testsupport.TestTokens;
 
 /** Re-drive and replay keep messageIds, so running them twice never duplicates. */
@@ -50,9 +50,6 @@ class OperatorJobsTest {
 
     @Inject
     ConsentStateView consentView;
-
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrap;
 
     private static IngestServiceGrpc.IngestServiceBlockingStub operator(ManagedChannel channel) {
         return IngestServiceGrpc.newBlockingStub(channel)
@@ -72,7 +69,7 @@ class OperatorJobsTest {
                 .addViolations(Violation.newBuilder().setType(ViolationType.VIOLATION_TYPE_UNPLANNED_EVENT)
                         .setJsonPath("$.event"))
                 .build();
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(RealInfra.kafka().operatorConfig(Map.of()),
                 new StringSerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>("cairn.events.quarantine.v1", "backend:" + messageId, q.toByteArray()))
                     .get();
@@ -148,7 +145,7 @@ class OperatorJobsTest {
         // What consent's erasure publishes: the keyed hash only, no tombstone on the state topic needed.
         String key = SubjectKeys.key("user_id", user);
         String hash = SubjectKeys.suppressionHash(key, "dev-only-suppression-key-change-me");
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(RealInfra.kafka().operatorConfig(Map.of()),
                 new StringSerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>("cairn.privacy.suppression.v1", hash, SubjectSuppressed.newBuilder()
                     .setIdentifierHash(hash).setRequestId("test").build().toByteArray())).get();

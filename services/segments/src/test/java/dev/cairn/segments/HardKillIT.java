@@ -38,6 +38,7 @@ import dev.cairn.proto.segments.v1.IsMemberRequest;
 import dev.cairn.proto.segments.v1.MembershipQuery;
 import dev.cairn.proto.segments.v1.ProfileRef;
 import dev.cairn.proto.segments.v1.SegmentsServiceGrpc;
+import dev.cairn.testsupport.KafkaResource;
 import dev.cairn.testsupport.RealInfra;
 import dev.cairn.testsupport.TestTokens;
 import dev.cairn.testsupport.TopicReader;
@@ -59,7 +60,6 @@ class HardKillIT {
 
     @Test
     void an_instance_killed_mid_stream_loses_no_event_and_applies_none_twice() throws Exception {
-        String bootstrap = RealInfra.kafka().bootstrapServers();
         String redis = RealInfra.redis().url();
         List<String> users = new ArrayList<>();
         for (int i = 0; i < 24; i++) {
@@ -67,14 +67,14 @@ class HardKillIT {
         }
         Instant now = Instant.now();
         int survivorPort = freePort();
-        start("survivor", survivorPort, bootstrap, redis);
+        start("survivor", survivorPort, redis);
         // Both start before any event, so the partitions are shared between them from the first record on.
         int victimPort = freePort();
-        Process victim = start("victim", victimPort, bootstrap, redis);
+        Process victim = start("victim", victimPort, redis);
 
         ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", survivorPort).usePlaintext().build();
-        try (KafkaProducer<byte[], byte[]> kafka = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all"),
+        try (KafkaProducer<byte[], byte[]> kafka = new KafkaProducer<>(
+                RealInfra.kafka().operatorConfig(Map.of(ProducerConfig.ACKS_CONFIG, "all")),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
             var stub = SegmentsServiceGrpc.newBlockingStub(channel)
                     .withCallCredentials(TestTokens.bearer(TestTokens.withRoles("segments.read")));
@@ -125,13 +125,14 @@ class HardKillIT {
     }
 
     /** Starts the packaged service (target/quarkus-app) with the test profile's definitions and timings. */
-    private Process start(String name, int port, String bootstrap, String redis) throws Exception {
+    private Process start(String name, int port, String redis) throws Exception {
         Path dir = Files.createTempDirectory(Path.of("target"), "hard-kill-" + name + "-");
         int management = freePort();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-Xmx256m", "-Dquarkus.profile=test", "-Dkafka.bootstrap.servers=" + bootstrap,
+                .toString(), "-Xmx256m", "-Dquarkus.profile=test",
                 "-Dquarkus.redis.hosts=" + redis, "-Dquarkus.http.port=" + port,
                 "-Dquarkus.management.port=" + management, "-Dkafka-streams.state.dir=" + dir.resolve("state")));
+        KafkaResource.properties("segments").forEach((k, v) -> command.add("-D" + k + "=" + v));
         new TestTokens().start().forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.addAll(List.of("-jar", "target/quarkus-app/quarkus-run.jar"));
         Process p = new ProcessBuilder(command).redirectErrorStream(true)

@@ -8,7 +8,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.eclipse.microprofile.config.ConfigProvider;
 
 import com.google.protobuf.Message;
 
@@ -17,14 +16,14 @@ import dev.cairn.proto.events.v1.EventType;
 import dev.cairn.proto.events.v1.MapValue;
 import dev.cairn.proto.events.v1.Value;
 import dev.cairn.segments.service.ProfileEngine;
+import dev.cairn.testsupport.RealInfra;
 
 /** Publishes input records to the real test broker the way ingest, identity and consent do (protobuf bytes). */
 final class InputProducer implements AutoCloseable {
 
-    private final KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-            ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class),
-            ProducerConfig.ACKS_CONFIG, "all"), new ByteArraySerializer(), new ByteArraySerializer());
+    private final KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+            RealInfra.kafka().operatorConfig(Map.of(ProducerConfig.ACKS_CONFIG, "all")), new ByteArraySerializer(),
+            new ByteArraySerializer());
 
     void send(String topic, String key, Message value) {
         try {

@@ -87,8 +87,7 @@ class PoisonSegmentsInputsTest {
     /** Raw bytes, as a broken or hostile producer would write them. */
     private static void sendRaw(String topic, String key, byte[] value) {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
-                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, RealInfra.kafka().bootstrapServers(),
-                        ProducerConfig.ACKS_CONFIG, "all"),
+                RealInfra.kafka().operatorConfig(Map.of(ProducerConfig.ACKS_CONFIG, "all")),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value)).get();
         } catch (Exception e) {

@@ -33,6 +33,7 @@ import dev.cairn.proto.segments.v1.IsMemberRequest;
 import dev.cairn.proto.segments.v1.MembershipQuery;
 import dev.cairn.proto.segments.v1.ProfileRef;
 import dev.cairn.segments.streams.SegmentsTopology;
+import dev.cairn.testsupport.RealInfra;
 import dev.cairn.testsupport.TopicReader;
 
 /**
@@ -106,7 +107,8 @@ class RestartMidStreamTest {
     static Properties secondInstance() throws Exception {
         var config = ConfigProvider.getConfig();
         Properties p = new Properties();
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.getValue("kafka.bootstrap.servers", String.class));
+        // As segments itself: its principal, whose ACLs cover the application's groups and internal topics.
+        p.putAll(RealInfra.kafka().clientConfig("segments", Map.of()));
         p.put(StreamsConfig.APPLICATION_ID_CONFIG,
                 config.getValue("quarkus.kafka-streams.application-id", String.class));
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);

@@ -4,14 +4,23 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 
 import dev.cairn.platform.contracts.ContractSource;
 import dev.cairn.platform.contracts.TopicCatalog;
-import dev.cairn.platform.kafka.TopicProvisioner;
+import dev.cairn.platform.kafka.KafkaProvisioning;
 
 /**
  * The real servers of one test JVM, each started on first use and stopped when the JVM exits, so that
@@ -32,14 +41,29 @@ public final class RealInfra {
             kafka = KafkaBroker.start(workDir());
             // Registered first: a failure below must not leave the broker's JVM running after the tests.
             Runtime.getRuntime().addShutdownHook(new Thread(kafka::close, "stop-kafka"));
-            try (Admin admin = Admin
-                    .create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-                TopicProvisioner.ensure(admin, TopicCatalog.load(ContractSource.packaged()), (short) 1);
+            // As an operator would, before any service starts: the services' ACLs, then the catalogue's topics.
+            try (Admin admin = Admin.create(kafka.operatorConfig(Map.of()))) {
+                KafkaProvisioning.provision(admin, TopicCatalog.load(ContractSource.packaged()),
+                        KafkaProvisioning.localPrincipals(), (short) 1);
+                admin.createAcls(testTopicAcls()).all().get(30, TimeUnit.SECONDS);
             } catch (Exception e) {
-                throw new IllegalStateException("cannot create the topic catalogue on the test broker", e);
+                throw new IllegalStateException("cannot create the topic catalogue and ACLs on the test broker", e);
             }
         }
         return kafka;
+    }
+
+    /** Every service may use the topics tests create for themselves (TestTopics, names prefixed {@code test.}). */
+    private static List<AclBinding> testTopicAcls() {
+        List<AclBinding> acls = new ArrayList<>();
+        for (String principal : KafkaProvisioning.localPrincipals().values()) {
+            for (AclOperation op : List.of(AclOperation.READ, AclOperation.WRITE, AclOperation.DESCRIBE)) {
+                acls.add(
+                        new AclBinding(new ResourcePattern(ResourceType.TOPIC, TestTopics.PREFIX, PatternType.PREFIXED),
+                                new AccessControlEntry(principal, "*", op, AclPermissionType.ALLOW)));
+            }
+        }
+        return acls;
     }
 
     public static synchronized RedisServer redis() {

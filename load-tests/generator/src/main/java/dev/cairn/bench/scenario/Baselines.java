@@ -87,9 +87,11 @@ public final class Baselines implements Scenario {
         }
         String cp = libs(ctx) + "/*";
         String bootstrap = "127.0.0.1:" + ctx.port("kafka");
+        String operator = ctx.kafkaConfigFile().toString();
         String topic = "cairn.bench.producer-perf";
         Processes.Finished created = Processes.run(List.of(Processes.java(), "-cp", cp,
-                "org.apache.kafka.tools.TopicCommand", "--bootstrap-server", bootstrap, "--create", "--if-not-exists",
+                "org.apache.kafka.tools.TopicCommand", "--bootstrap-server", bootstrap, "--command-config", operator,
+                "--create", "--if-not-exists",
                 "--topic", topic, "--partitions", p.string("kafka_partitions"), "--replication-factor", "1"),
                 Duration.ofSeconds(60), ctx.out.resolve("logs/kafka-topic.log"));
         if (created.exitCode() != 0) {
@@ -98,7 +100,9 @@ public final class Baselines implements Scenario {
         Processes.Finished run = Processes.run(List.of(Processes.java(), "-Xmx512m", "-cp", cp,
                 "org.apache.kafka.tools.ProducerPerformance", "--topic", topic, "--num-records",
                 p.string("kafka_records"), "--record-size", Integer.toString(recordBytes), "--throughput", "-1",
-                "--producer-props", "bootstrap.servers=" + bootstrap, "acks=all", "enable.idempotence=true"),
+                // Authenticated as Cairn's clients are (SASL/SCRAM), so the baseline pays what ingest pays.
+                "--producer.config", operator, "--producer-props", "bootstrap.servers=" + bootstrap, "acks=all",
+                "enable.idempotence=true"),
                 Duration.ofMinutes(5), ctx.out.resolve("logs/producer-performance.log"));
         Matcher m = null;
         for (String line : run.output().split("\n")) {
@@ -136,7 +140,8 @@ public final class Baselines implements Scenario {
         try {
             Processes.Finished run = Processes.run(List.of(Processes.java(), "-cp", libs(ctx) + "/*",
                     "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand", "--bootstrap-server",
-                    "127.0.0.1:" + ctx.port("kafka"), "--describe", "--group", "cairn-identity"),
+                    "127.0.0.1:" + ctx.port("kafka"), "--command-config", ctx.kafkaConfigFile().toString(),
+                    "--describe", "--group", "cairn-identity"),
                     Duration.ofSeconds(60), ctx.out.resolve("logs/identity-lag.log"));
             long lag = 0;
             for (String line : run.output().split("\n")) {

@@ -59,6 +59,27 @@ public final class BenchContext implements AutoCloseable {
         return v == null || v.isBlank() ? fallback : v;
     }
 
+    /**
+     * The operator's Kafka client settings, which {@code ./cairn up} writes (bootstrap servers, SASL credentials): the
+     * broker refuses clients without them, and only the operator may read every topic a scenario checks.
+     */
+    public java.util.Properties kafka() throws IOException {
+        java.util.Properties p = new java.util.Properties();
+        try (var in = Files.newBufferedReader(kafkaConfigFile())) {
+            p.load(in);
+        }
+        return p;
+    }
+
+    /** The file behind {@link #kafka()}, for Kafka's own tools ({@code --command-config}, {@code --producer.config}). */
+    public Path kafkaConfigFile() throws IOException {
+        Path file = cairnHome.resolve("secrets/kafka-operator.properties");
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(file + " missing: start the stack with ./cairn up");
+        }
+        return file;
+    }
+
     public int port(String service) {
         return switch (service) {
             case "ingest" -> Integer.parseInt(env("CAIRN_INGEST_PORT", "8081"));

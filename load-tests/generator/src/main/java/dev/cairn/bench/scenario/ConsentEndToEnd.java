@@ -104,7 +104,7 @@ public final class ConsentEndToEnd implements Scenario {
         Map<String, Integer> counts = new LinkedHashMap<>();
         long occurred = System.currentTimeMillis();
         int messages = 0;
-        try (TopicWindow window = TopicWindow.open("127.0.0.1:" + ctx.port("kafka"), byTopic.keySet())) {
+        try (TopicWindow window = TopicWindow.open(ctx.kafka(), byTopic.keySet())) {
             long start = millis();
             boolean probing = false;
             for (Op op : script.ops) {

@@ -135,7 +135,7 @@ public final class ErasureEndToEnd implements Scenario {
         Grpc.Pool consentPool = ctx.pool("consent", 1);
         Grpc.Pool identity = ctx.pool("identity", 1);
         Grpc.Pool segments = ctx.pool("segments", 1);
-        try (TopicWindow window = TopicWindow.open("127.0.0.1:" + ctx.port("kafka"), topics)) {
+        try (TopicWindow window = TopicWindow.open(ctx.kafka(), topics)) {
             // 1. The subjects' lives: events through ingest, choices through consent.
             for (Subject s : subjects) {
                 IngestBatchRequest.Builder batch = IngestBatchRequest.newBuilder().setSourceId("backend");

@@ -33,9 +33,10 @@ public final class TopicWindow implements AutoCloseable {
         this.start = start;
     }
 
-    public static TopicWindow open(String bootstrapServers, Collection<String> topics) {
+    /** @param kafka the operator's client settings (bootstrap servers and credentials: BenchContext#kafka) */
+    public static TopicWindow open(Properties kafka, Collection<String> topics) {
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.putAll(kafka);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");

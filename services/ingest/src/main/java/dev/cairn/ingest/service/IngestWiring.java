@@ -11,8 +11,6 @@ import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
 import io.micrometer.core.instrument.MeterRegistry;
 
 import dev.cairn.platform.CairnConfig;
@@ -21,6 +19,7 @@ import dev.cairn.platform.consent.ConsentStateView;
 import dev.cairn.platform.contracts.ContractSource;
 import dev.cairn.platform.contracts.TopicCatalog;
 import dev.cairn.platform.contracts.TopicSpec;
+import dev.cairn.platform.kafka.KafkaClients;
 
 /** Builds the pipeline from the contracts and the secrets at start; a bad contract stops the service. */
 @Singleton
@@ -61,9 +60,9 @@ public class IngestWiring {
 
     @Produces
     @Singleton
-    TransactionalPublisher publisher(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap,
-            IngestConfig config) {
-        return new TransactionalPublisher(bootstrap, config.producers(), config.producerAcquireTimeout(), Map.of());
+    TransactionalPublisher publisher(KafkaClients kafka, IngestConfig config) {
+        return new TransactionalPublisher(kafka.config(Map.of()), config.producers(), config.producerAcquireTimeout(),
+                Map.of());
     }
 
     void close(@Disposes TransactionalPublisher publisher) {
@@ -82,11 +81,9 @@ public class IngestWiring {
 
     @Produces
     @Singleton
-    OperatorJobs operatorJobs(EventIngestor ingestor,
-            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap,
-            dev.cairn.ingest.http.HttpIngestConfig http) {
+    OperatorJobs operatorJobs(EventIngestor ingestor, KafkaClients kafka, dev.cairn.ingest.http.HttpIngestConfig http) {
         var reader = dev.cairn.ingest.http.SegmentEventReader.of(http);
-        return new OperatorJobs(ingestor, bootstrap, quarantined -> {
+        return new OperatorJobs(ingestor, kafka.config(Map.of()), quarantined -> {
             // A quarantined HTTP item is one JSON event; read it back as a batch of one.
             try {
                 byte[] batch = ("{\"batch\":[" + quarantined.getPayload().toStringUtf8() + "]}")

@@ -40,10 +40,10 @@ public final class OperatorJobs {
      * @param jsonReader turns a quarantined JSON payload (Segment HTTP API) back into an item; the HTTP layer
      *        owns that format
      */
-    public OperatorJobs(EventIngestor ingestor, String bootstrapServers,
+    public OperatorJobs(EventIngestor ingestor, Map<String, Object> kafkaConfig,
             Function<QuarantinedEvent, Optional<IngestItem>> jsonReader) {
         this.ingestor = ingestor;
-        this.scan = new TopicScan(bootstrapServers);
+        this.scan = new TopicScan(kafkaConfig);
         this.jsonReader = jsonReader;
     }
 

@@ -20,10 +20,11 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 final class TopicScan {
 
-    private final String bootstrapServers;
+    private final Map<String, Object> kafkaConfig;
 
-    TopicScan(String bootstrapServers) {
-        this.bootstrapServers = bootstrapServers;
+    /** @param kafkaConfig the service's Kafka settings (bootstrap servers and security) */
+    TopicScan(Map<String, Object> kafkaConfig) {
+        this.kafkaConfig = Map.copyOf(kafkaConfig);
     }
 
     /**
@@ -31,8 +32,7 @@ final class TopicScan {
      * @param visit called for each record in partition order; return false to stop the scan
      */
     void scan(String topic, Instant from, Predicate<ConsumerRecord<byte[], byte[]>> visit) {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Map<String, Object> config = new HashMap<>(kafkaConfig);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);

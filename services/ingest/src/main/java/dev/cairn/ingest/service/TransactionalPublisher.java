@@ -79,10 +79,14 @@ public final class TransactionalPublisher implements AutoCloseable {
     private final ExecutorService executor;
     private final Duration acquireTimeout;
 
-    public TransactionalPublisher(String bootstrapServers, int producers, Duration acquireTimeout,
+    /**
+     * @param clientConfig the service's Kafka settings (bootstrap servers and security, {@code KafkaClients#config})
+     * @param extraConfig producer settings on top of this publisher's own (tests shrink limits with it)
+     */
+    public TransactionalPublisher(Map<String, Object> clientConfig, int producers, Duration acquireTimeout,
             Map<String, String> extraConfig) {
-        Map<String, Object> c = new HashMap<>(extraConfig);
-        c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Map<String, Object> c = new HashMap<>(clientConfig);
+        c.putAll(extraConfig);
         c.put(ProducerConfig.ACKS_CONFIG, "all");
         c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         c.put(ProducerConfig.LINGER_MS_CONFIG, 1);

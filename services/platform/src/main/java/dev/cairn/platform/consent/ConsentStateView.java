@@ -126,22 +126,21 @@ public final class ConsentStateView implements AutoCloseable {
 
     /**
      * @param policy the consent policy decisions apply
-     * @param bootstrapServers Kafka bootstrap servers
+     * @param kafkaConfig the service's Kafka client settings (bootstrap servers, security: {@code KafkaClients#config})
+     *        and any extra consumer properties
      * @param topic normally {@code cairn.consent.state.v1}
      * @param suppression when present, the view also reads the suppression topic and treats the identifiers it
      *        lists as erased
      * @param lagCheckInterval how often the view reads its topics' end offsets to measure its lag
-     * @param extraConsumerConfig extra Kafka consumer properties (security settings); may be empty
      */
-    public ConsentStateView(ConsentPolicy policy, String bootstrapServers, String topic,
-            Optional<Suppression> suppression, Duration lagCheckInterval, Map<String, Object> extraConsumerConfig) {
+    public ConsentStateView(ConsentPolicy policy, Map<String, Object> kafkaConfig, String topic,
+            Optional<Suppression> suppression, Duration lagCheckInterval) {
         this.policy = policy;
         this.topic = topic;
         this.suppression = suppression;
         this.lagCheckInterval = lagCheckInterval;
         this.hmac = ThreadLocal.withInitial(() -> suppression.map(ConsentStateView::mac).orElse(null));
-        Map<String, Object> cfg = new HashMap<>(extraConsumerConfig);
-        cfg.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Map<String, Object> cfg = new HashMap<>(kafkaConfig);
         cfg.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         cfg.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         cfg.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -158,8 +157,9 @@ public final class ConsentStateView implements AutoCloseable {
 
     /** A detached view that also knows a suppression key, so tests can {@link #suppress} by hand. */
     public static ConsentStateView detached(ConsentPolicy policy, Optional<Suppression> suppression) {
-        ConsentStateView view = new ConsentStateView(policy, "unused:0", "unused", suppression, Duration.ofSeconds(1),
-                Map.of());
+        ConsentStateView view = new ConsentStateView(policy,
+                Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:0"), "unused", suppression,
+                Duration.ofSeconds(1));
         view.caughtUp = true;
         view.caughtUpLatch.countDown();
         view.detached = true;

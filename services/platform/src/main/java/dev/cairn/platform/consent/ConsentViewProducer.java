@@ -10,7 +10,6 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.FunctionCounter;
@@ -21,6 +20,7 @@ import io.quarkus.runtime.StartupEvent;
 
 import dev.cairn.platform.CairnConfig;
 import dev.cairn.platform.contracts.ContractSource;
+import dev.cairn.platform.kafka.KafkaClients;
 
 /**
  * CDI wiring: the {@link ConsentPolicy} of the contracts, and, when {@code cairn.consent-view.enabled=true}, one
@@ -42,8 +42,8 @@ public class ConsentViewProducer {
     @Inject
     MeterRegistry registry;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "127.0.0.1:9092")
-    String bootstrapServers;
+    @Inject
+    KafkaClients kafka;
 
     private volatile ConsentStateView view;
 
@@ -74,9 +74,9 @@ public class ConsentViewProducer {
                         + ") must be at least twice cairn.consent-view.lag-check-interval ("
                         + config.lagCheckInterval() + ")");
             }
-            ConsentStateView started = new ConsentStateView(policy, bootstrapServers, config.topic(),
+            ConsentStateView started = new ConsentStateView(policy, kafka.config(Map.of()), config.topic(),
                     Optional.of(new ConsentStateView.Suppression(config.suppressionTopic(), key)),
-                    config.lagCheckInterval(), Map.of());
+                    config.lagCheckInterval());
             Gauge.builder("cairn.consent.view.lag.records", started, v -> v.lag().records())
                     .tag("topic", config.topic())
                     .description("State and suppression records the consent view has not applied yet")

@@ -24,6 +24,8 @@ public final class TopicCatalog {
     private static final Pattern NAME = Pattern.compile("cairn\\.[a-z][a-z_-]*(\\.[a-z][a-z_-]*)*\\.v[0-9]+");
     private static final Pattern DURATION = Pattern.compile("([0-9]+)([smhd])");
     private static final Set<String> CLEANUP = Set.of("delete", "compact", "compact,delete");
+    /** The services that own or read topics: each is one Kafka principal. */
+    public static final List<String> SERVICES = List.of("ingest", "identity", "consent", "segments");
 
     private final Map<String, TopicSpec> topics;
 
@@ -80,8 +82,31 @@ public final class TopicCatalog {
                     problems.add(at + "." + required + ": required");
                 }
             }
-            topics.put(name, new TopicSpec(name, t.path("owner").asText(), t.path("payload").asText(),
-                    t.path("key").asText(), partitions, retention, cleanup, t.path("restricted").asBoolean(false),
+            List<String> readers = new ArrayList<>();
+            JsonNode readerList = t.path("readers");
+            if (!readerList.isMissingNode() && !readerList.isArray()) {
+                problems.add(at + ".readers: must be a list of services");
+            }
+            for (JsonNode reader : readerList) {
+                String service = reader.asText("");
+                if (!SERVICES.contains(service)) {
+                    problems.add(at + ".readers: '" + service + "' is not one of " + SERVICES);
+                } else if (service.equals(t.path("owner").asText()) || readers.contains(service)) {
+                    problems.add(at + ".readers: '" + service + "' is named twice (an owner reads what it owns)");
+                } else {
+                    readers.add(service);
+                }
+            }
+            if (t.path("restricted").asBoolean(false) && !readers.isEmpty()) {
+                // Restricted means its owner's principal alone may read it (raw PII, quarantined payloads).
+                problems.add(at + ".readers: a restricted topic is read by its owner only");
+            }
+            String owner = t.path("owner").asText();
+            if (!owner.isBlank() && !SERVICES.contains(owner)) {
+                problems.add(at + ".owner: '" + owner + "' is not one of " + SERVICES);
+            }
+            topics.put(name, new TopicSpec(name, owner, t.path("payload").asText(), t.path("key").asText(),
+                    partitions, retention, cleanup, t.path("restricted").asBoolean(false), List.copyOf(readers),
                     t.path("description").asText()));
         }
         if (!problems.isEmpty()) {

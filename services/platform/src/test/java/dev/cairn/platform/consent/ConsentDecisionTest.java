@@ -119,8 +119,8 @@ class ConsentDecisionTest {
 
     @Test
     void a_view_that_has_not_caught_up_refuses_to_decide_instead_of_answering_from_what_it_lacks() {
-        ConsentStateView notStarted = new ConsentStateView(POLICY, "127.0.0.1:1", "cairn.consent.state.v1",
-                Optional.empty(), Duration.ofSeconds(1), Map.of());
+        ConsentStateView notStarted = new ConsentStateView(POLICY, Map.of("bootstrap.servers", "127.0.0.1:1"),
+                "cairn.consent.state.v1", Optional.empty(), Duration.ofSeconds(1));
         assertFalse(notStarted.caughtUp());
         assertThrows(DependencyUnavailableException.class,
                 () -> notStarted.decideAsRecorded(List.of("user_id:u"), "analytics", "default"));

@@ -38,10 +38,28 @@ class TopicCatalogTest {
                 """
                         version: 1
                         topics:
-                          - {name: cairn.a.b.v1, owner: x, payload: p, key: k, description: d, partitions: 3, retention: 12h, cleanup: delete}
+                          - {name: cairn.a.b.v1, owner: ingest, readers: [identity], payload: p, key: k, description: d, partitions: 3, retention: 12h, cleanup: delete}
                         """);
         assertEquals(Optional.of(Duration.ofHours(12)), catalog.topic("cairn.a.b.v1").retention());
         assertEquals(3, catalog.topic("cairn.a.b.v1").partitions());
+        assertEquals(java.util.List.of("identity"), catalog.topic("cairn.a.b.v1").readers());
+    }
+
+    @Test
+    void owners_and_readers_are_services_and_a_restricted_topic_has_no_reader_but_its_owner() {
+        ContractViolationException e = assertThrows(ContractViolationException.class, () -> parse(
+                """
+                        version: 1
+                        topics:
+                          - {name: cairn.a.b.v1, owner: nobody, payload: p, key: k, description: d, partitions: 1, retention: 1d}
+                          - {name: cairn.a.c.v1, owner: ingest, readers: [ingest, somebody], payload: p, key: k, description: d, partitions: 1, retention: 1d}
+                          - {name: cairn.a.d.v1, owner: ingest, readers: [identity], restricted: true, payload: p, key: k, description: d, partitions: 1, retention: 1d}
+                        """));
+        String message = e.getMessage();
+        assertTrue(message.contains("topics[0].owner: 'nobody'"), message);
+        assertTrue(message.contains("topics[1].readers: 'ingest' is named twice"), message);
+        assertTrue(message.contains("topics[1].readers: 'somebody'"), message);
+        assertTrue(message.contains("topics[2].readers: a restricted topic is read by its owner only"), message);
     }
 
     @Test
