@@ -19,16 +19,19 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import org.apache.kafka.common.acl.AclBinding;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.cairn.platform.contracts.TopicCatalog;
 import dev.cairn.platform.contracts.TopicSpec;
+import dev.cairn.platform.kafka.KafkaAccess;
 
 /**
  * With kafka.acls.create, the topic Job grants each service's principal what its code uses and nothing it does not
- * name: write and read on the topics it owns (contracts/topics.yaml), read on those it consumes (kafka-reads.yaml,
+ * name: write and read on the topics it owns (contracts/topics.yaml), read on those it is a reader of (topics.yaml `readers`,
  * held here against the topics the service's code and configuration name), its consumer groups and transactional
  * ids, and for Kafka Streams its internal topics.
  */
@@ -94,7 +97,7 @@ class ChartKafkaAclTest {
                         service + " is granted " + topic + ", which its code and configuration never name");
             }
             // Everything the service's own files name is granted. (Topics only the platform's code names, such as
-            // the consent view's, count where the service runs that code: kafka-reads.yaml says where, and the
+            // the consent view's, count where the service runs that code: `readers` says where, and the
             // check above keeps it to topics the service's configuration or code reach.)
             Set<String> ownNames = new TreeSet<>(namedIn(RepoLayout.SERVICES.resolve(service)));
             for (String topic : ownNames) {
@@ -119,6 +122,40 @@ class ChartKafkaAclTest {
                 assertEquals(prefix, streamsId, service + ": internal topics and groups are prefixed by the app id");
             }
         }
+    }
+
+    /**
+     * One policy, two renderings: the chart's ACLs for the services are exactly those {@link KafkaAccess} derives from
+     * the same catalogue, which the local stack and every service's tests run against (a service's tests fail when
+     * its code needs a right the policy does not give).
+     */
+    @Test
+    void theChartGrantsExactlyWhatTheLocalStackAndTheTestsEnforce() {
+        Map<String, String> principals = new TreeMap<>();
+        for (String service : TopicCatalog.SERVICES) {
+            principals.put(service, "User:CAIRN_KAFKA_PRINCIPAL_" + service.toUpperCase());
+        }
+        Set<String> expected = new TreeSet<>();
+        for (AclBinding b : KafkaAccess.bindings(ChartWiringTest.CATALOG, principals)) {
+            String type = switch (b.pattern().resourceType()) {
+                case TOPIC -> "topic";
+                case GROUP -> "group";
+                case TRANSACTIONAL_ID -> "transactional-id";
+                default -> throw new AssertionError("unexpected resource type " + b.pattern().resourceType());
+            };
+            String op = b.entry().operation().name().charAt(0) + b.entry().operation().name().substring(1).toLowerCase();
+            expected.add(b.entry().principal().substring("User:".length()) + " " + b.pattern().patternType().name()
+                    .toLowerCase() + " " + type + " " + b.pattern().name() + " " + op);
+        }
+        Set<String> rendered = new TreeSet<>();
+        for (Acl acl : acls) {
+            if (acl.principal.equals("CAIRN_KAFKA_SASL_USERNAME")) {
+                continue; // the Job's own rights, to create topics and ACLs
+            }
+            acl.resources.forEach((type, names) -> names.forEach(name -> acl.operations
+                    .forEach(op -> rendered.add(acl.principal + " " + acl.pattern + " " + type + " " + name + " " + op))));
+        }
+        assertEquals(expected, rendered);
     }
 
     @Test
