@@ -44,9 +44,8 @@ public interface IngestConfig {
 
     /**
      * The claim of a gRPC caller's bearer token that lists the sources it may write as, re-drive and replay
-     * ({@link SourceGrants}): a JSON array of source ids. A top-level claim, named as the issuer writes it (an
-     * issuer that namespaces custom claims, e.g. {@code https://cairn.example/sources}, is named whole). A token
-     * without it is granted no source.
+     * ({@link SourceGrants}): a JSON array of source ids. A top-level claim, named as the issuer writes it (the
+     * whole URL, for an issuer that namespaces custom claims under one). A token without it is granted no source.
      */
     @WithDefault("cairn_sources")
     String sourcesClaim();
