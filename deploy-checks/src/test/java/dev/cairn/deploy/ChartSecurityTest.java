@@ -75,6 +75,18 @@ class ChartSecurityTest {
 
     @ParameterizedTest
     @MethodSource("ciCases")
+    void ingestReadsTheSourcesEachCallerIsGrantedFromTheConfiguredClaim(Path ciCase) {
+        // A claim name the issuer does not write leaves every gRPC writer granted no source (PERMISSION_DENIED).
+        String configured = HelmChart.read(ciCase).path("oidc").path("sourcesClaim").asText(
+                HelmChart.read(RepoLayout.CHART.resolve("values.yaml")).path("oidc").path("sourcesClaim").asText());
+        assertFalse(configured.isBlank(), "oidc.sourcesClaim has no value");
+        assertEquals(configured,
+                HelmChart.render(ciCase).serviceConfig("ingest").getProperty("cairn.ingest.sources-claim"),
+                "ingest: cairn.ingest.sources-claim");
+    }
+
+    @ParameterizedTest
+    @MethodSource("ciCases")
     void secretsAreMountedWhereTheServicesLookForThem(Path ciCase) {
         Manifests m = HelmChart.render(ciCase);
         // ingest reads write-keys.properties and pii-hmac.key from ${CAIRN_SECRETS_DIR} (HttpIngestConfig, IngestConfig).

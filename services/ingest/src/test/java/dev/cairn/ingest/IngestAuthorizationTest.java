@@ -16,7 +16,9 @@ class IngestAuthorizationTest {
 
     @TestFactory
     List<DynamicTest> every_rpc_refuses_callers_without_a_valid_token_and_its_role() {
-        return RpcAuthorizationCheck.tests(TestChannels.port(), IngestServiceGrpc.getServiceDescriptor());
+        // Authorized: the role and every source granted (an operator's re-drive of every source needs them all).
+        return RpcAuthorizationCheck.tests(TestChannels.port(), IngestFixtures::token,
+                IngestServiceGrpc.getServiceDescriptor());
     }
 
     @TestFactory

@@ -2,6 +2,7 @@ package dev.cairn.ingest;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.Predicate;
 
@@ -12,6 +13,9 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.ManagedChannel;
 
 import dev.cairn.ingest.service.JsonValues;
+import dev.cairn.ingest.service.Source;
+import dev.cairn.ingest.service.SourceRegistry;
+import dev.cairn.platform.contracts.ContractSource;
 import dev.cairn.proto.events.v1.Event;
 import dev.cairn.proto.events.v1.EventType;
 import dev.cairn.proto.events.v1.MapValue;
@@ -27,6 +31,23 @@ import dev.cairn.testsupport.TopicReader;
 final class IngestFixtures {
 
     private IngestFixtures() {
+    }
+
+    /** The claim ingest reads a caller's sources from ({@code cairn.ingest.sources-claim}'s default). */
+    static final String SOURCES_CLAIM = "cairn_sources";
+
+    /** Every source of contracts/, as the local realm grants cairn-admin. */
+    static final List<String> ALL_SOURCES = SourceRegistry.load(ContractSource.packaged()).all().stream()
+            .map(Source::id).toList();
+
+    /** A token with the role, granted every source: the tests whose subject is not the binding of sources. */
+    static String token(String role) {
+        return TestTokens.withClaims(Map.of(SOURCES_CLAIM, ALL_SOURCES), role);
+    }
+
+    /** A token with the role, granted exactly the given sources. */
+    static String tokenFor(List<String> sources, String role) {
+        return TestTokens.withClaims(Map.of(SOURCES_CLAIM, sources), role);
     }
 
     static String id(String prefix) {
@@ -53,7 +74,7 @@ final class IngestFixtures {
         ManagedChannel channel = TestChannels.open();
         try {
             return IngestServiceGrpc.newBlockingStub(channel)
-                    .withCallCredentials(TestTokens.bearer(TestTokens.withRoles("ingest.write")))
+                    .withCallCredentials(TestTokens.bearer(token("ingest.write")))
                     .ingestBatch(IngestBatchRequest.newBuilder().setSourceId(source).addAllEvents(events).build());
         } finally {
             channel.shutdownNow();

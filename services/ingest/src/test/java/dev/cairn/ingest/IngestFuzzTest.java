@@ -110,7 +110,8 @@ class IngestFuzzTest {
                 .maxInboundMessageSize(64 * 1024 * 1024).build();
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
-        CallCredentials token = TestTokens.bearer(TestTokens.withRolesFor(Duration.ofHours(12), "ingest.write"));
+        CallCredentials token = TestTokens.bearer(TestTokens.withClaimsFor(Duration.ofHours(12),
+                java.util.Map.of(IngestFixtures.SOURCES_CLAIM, IngestFixtures.ALL_SOURCES), "ingest.write"));
         ExecutorService senders = Executors.newFixedThreadPool(SENDERS);
         try {
             for (int s = 0; s < SENDERS; s++) {

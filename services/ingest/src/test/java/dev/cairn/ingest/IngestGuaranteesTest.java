@@ -36,6 +36,7 @@ import dev.cairn.ingest.service.IngestMetrics;
 import dev.cairn.ingest.service.IngestRequest;
 import dev.cairn.ingest.service.PiiPolicy;
 import dev.cairn.ingest.service.RateLimits;
+import dev.cairn.ingest.service.SourceGrants;
 import dev.cairn.ingest.service.SourceRegistry;
 import dev.cairn.ingest.service.TrackingPlan;
 import dev.cairn.ingest.service.TransactionalPublisher;
@@ -134,7 +135,8 @@ class IngestGuaranteesTest {
         List<EventInput> pending = events;
         for (int attempt = 0; attempt < 50 && !pending.isEmpty(); attempt++) {
             List<EventResult> results = instance.ingest(new IngestRequest("backend",
-                    pending.stream().map(IngestItem::ofGrpc).toList(), Optional.empty(), false, "grpc"))
+                    pending.stream().map(IngestItem::ofGrpc).toList(), Optional.empty(), false, "grpc",
+                    SourceGrants.ofClaim(IngestFixtures.SOURCES_CLAIM, List.of("backend"))))
                     .await().atMost(Duration.ofSeconds(30));
             List<EventInput> next = new ArrayList<>();
             for (int i = 0; i < results.size(); i++) {

@@ -46,7 +46,7 @@ class IngestStreamAndBackpressureTest {
         try {
             CompletableFuture<IngestStreamResponse> done = new CompletableFuture<>();
             StreamObserver<IngestStreamRequest> requests = IngestServiceGrpc.newStub(channel)
-                    .withCallCredentials(TestTokens.bearer(TestTokens.withRoles("ingest.write")))
+                    .withCallCredentials(TestTokens.bearer(IngestFixtures.token("ingest.write")))
                     .ingestStream(new StreamObserver<>() {
                         @Override
                         public void onNext(IngestStreamResponse value) {
@@ -92,7 +92,7 @@ class IngestStreamAndBackpressureTest {
         java.util.concurrent.ExecutorService senders = java.util.concurrent.Executors.newFixedThreadPool(8);
         try {
             var stub = IngestServiceGrpc.newBlockingStub(channel)
-                    .withCallCredentials(TestTokens.bearer(TestTokens.withRoles("ingest.write")));
+                    .withCallCredentials(TestTokens.bearer(IngestFixtures.token("ingest.write")));
             List<StatusRuntimeException> refused = new ArrayList<>();
             for (int round = 0; round < 4 && refused.isEmpty(); round++) {
                 List<CompletableFuture<Object>> calls = new ArrayList<>();

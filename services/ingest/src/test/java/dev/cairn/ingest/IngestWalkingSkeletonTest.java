@@ -31,7 +31,7 @@ class IngestWalkingSkeletonTest {
         ManagedChannel channel = TestChannels.open();
         try {
             IngestBatchResponse response = IngestServiceGrpc.newBlockingStub(channel)
-                    .withCallCredentials(TestTokens.bearer(TestTokens.withRoles("ingest.write")))
+                    .withCallCredentials(TestTokens.bearer(IngestFixtures.token("ingest.write")))
                     .ingestBatch(IngestBatchRequest.newBuilder().setSourceId("backend")
                             .addEvents(EventInput.newBuilder().setMessageId(messageId)
                                     .setType(EventType.EVENT_TYPE_TRACK).setEvent("Order Completed")

@@ -1,6 +1,7 @@
 package dev.cairn.ingest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
@@ -59,7 +60,11 @@ class KeycloakTokenTest {
     }
 
     private static IngestBatchRequest oneEvent() {
-        return IngestBatchRequest.newBuilder().setSourceId("backend")
+        return oneEvent("backend");
+    }
+
+    private static IngestBatchRequest oneEvent(String source) {
+        return IngestBatchRequest.newBuilder().setSourceId(source)
                 .addEvents(EventInput.newBuilder().setMessageId("kc-" + UUID.randomUUID())
                         .setType(EventType.EVENT_TYPE_TRACK).setEvent("Signed In").setUserId("user-kc"))
                 .build();
@@ -73,6 +78,28 @@ class KeycloakTokenTest {
             var response = IngestServiceGrpc.newBlockingStub(channel).withCallCredentials(TestTokens.bearer(token))
                     .ingestBatch(oneEvent());
             assertEquals(EventOutcome.EVENT_OUTCOME_ACCEPTED, response.getResults(0).getOutcome());
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    /**
+     * The realm's cairn-admin (what ./cairn, the CLI demo and the load tests call with) is granted every source of
+     * contracts/ by its cairn_sources mapper: a source added without granting it fails here, not in CI's smoke.
+     */
+    @Test
+    void the_local_realm_grants_cairn_admin_every_source_of_the_contracts() {
+        String token = KeycloakServer.shared().clientCredentialsToken("cairn-admin");
+        ManagedChannel channel = TestChannels.open();
+        try {
+            var stub = IngestServiceGrpc.newBlockingStub(channel).withCallCredentials(TestTokens.bearer(token));
+            for (String source : IngestFixtures.ALL_SOURCES) {
+                // Answered per event (not refused): what each source then does with "Signed In" is its contract's.
+                var response = stub.ingestBatch(oneEvent(source));
+                assertEquals(1, response.getResultsCount(), source + ": " + response);
+                assertNotEquals(EventOutcome.EVENT_OUTCOME_RETRY, response.getResults(0).getOutcome(),
+                        source + ": " + response);
+            }
         } finally {
             channel.shutdownNow();
         }

@@ -53,7 +53,7 @@ class OperatorJobsTest {
 
     private static IngestServiceGrpc.IngestServiceBlockingStub operator(ManagedChannel channel) {
         return IngestServiceGrpc.newBlockingStub(channel)
-                .withCallCredentials(TestTokens.bearer(TestTokens.withRoles("ingest.operator")));
+                .withCallCredentials(TestTokens.bearer(IngestFixtures.token("ingest.operator")));
     }
 
     @Test

@@ -35,7 +35,7 @@ class TracePropagationTest {
         ManagedChannel channel = TestChannels.open();
         try {
             IngestServiceGrpc.newBlockingStub(channel)
-                    .withCallCredentials(TestTokens.bearer(TestTokens.withRoles("ingest.write")))
+                    .withCallCredentials(TestTokens.bearer(IngestFixtures.token("ingest.write")))
                     .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(metadata))
                     .ingestBatch(IngestBatchRequest.newBuilder().setSourceId("backend").addEvents(order(messageId, "u"))
                             .build());

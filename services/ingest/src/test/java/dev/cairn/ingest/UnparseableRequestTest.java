@@ -95,7 +95,7 @@ class UnparseableRequestTest {
     }
 
     private static CallOptions options() {
-        return CallOptions.DEFAULT.withCallCredentials(TestTokens.bearer(TestTokens.withRoles("ingest.write")))
+        return CallOptions.DEFAULT.withCallCredentials(TestTokens.bearer(IngestFixtures.token("ingest.write")))
                 .withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 

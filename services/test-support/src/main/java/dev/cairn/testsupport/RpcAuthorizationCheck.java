@@ -42,6 +42,17 @@ public final class RpcAuthorizationCheck {
 
     /** One dynamic test per (RPC, credential) pair; {@code port} is the service's HTTP port (gRPC shares it). */
     public static List<DynamicTest> tests(int port, ServiceDescriptor... services) {
+        return tests(port, TestTokens::withRoles, services);
+    }
+
+    /**
+     * As {@link #tests(int, ServiceDescriptor...)}, for a service that asks more of a caller than the role (ingest: the
+     * sources its token grants): {@code authorized} mints a token with a given role and everything else the service
+     * asks for. It must pass authorization with the RPC's role, and is refused with another role: what else a token
+     * carries never stands in for the role.
+     */
+    public static List<DynamicTest> tests(int port, java.util.function.Function<String, String> authorized,
+            ServiceDescriptor... services) {
         List<DynamicTest> tests = new ArrayList<>();
         for (ServiceDescriptor service : services) {
             Descriptors.ServiceDescriptor proto = ((ProtoServiceDescriptorSupplier) service.getSchemaDescriptor())
@@ -63,14 +74,14 @@ public final class RpcAuthorizationCheck {
                                 Status.Code.UNAUTHENTICATED, "with a token for another audience"),
                         new Row(name, role, () -> TestTokens.withoutAudience(role), Status.Code.UNAUTHENTICATED,
                                 "with a token without an audience"),
-                        new Row(name, role, () -> TestTokens.withRoles("some.other.role"),
+                        new Row(name, role, () -> authorized.apply("some.other.role"),
                                 Status.Code.PERMISSION_DENIED, "without the role " + role))) {
                     tests.add(DynamicTest.dynamicTest(name + " is refused " + row.why(),
                             () -> assertEquals(row.expected(), call(port, proto, method, row.token().get()),
                                     name + " " + row.why())));
                 }
                 tests.add(DynamicTest.dynamicTest(name + " passes authorization with the role " + role, () -> {
-                    Status.Code code = call(port, proto, method, TestTokens.withRoles(role));
+                    Status.Code code = call(port, proto, method, authorized.apply(role));
                     assertTrue(code != Status.Code.UNAUTHENTICATED && code != Status.Code.PERMISSION_DENIED,
                             name + " with role " + role + " got " + code);
                 }));

@@ -43,17 +43,30 @@ public final class TestTokens implements QuarkusTestResourceLifecycleManager {
 
     /** A token valid for five minutes with the given realm roles. */
     public static String withRoles(String... roles) {
-        return token(Set.of(roles), Instant.now().plus(Duration.ofMinutes(5)));
+        return token(Set.of(roles), Instant.now().plus(Duration.ofMinutes(5)), Map.of());
     }
 
     /** A token valid for the given time from now, with the given realm roles. */
     public static String withRolesFor(Duration lifetime, String... roles) {
-        return token(Set.of(roles), Instant.now().plus(lifetime));
+        return token(Set.of(roles), Instant.now().plus(lifetime), Map.of());
+    }
+
+    /**
+     * A token valid for five minutes with the given realm roles and further claims, as an issuer's mappers add them
+     * (e.g. the sources ingest's {@code cairn_sources} grants).
+     */
+    public static String withClaims(Map<String, ?> claims, String... roles) {
+        return token(Set.of(roles), Instant.now().plus(Duration.ofMinutes(5)), claims);
+    }
+
+    /** A token valid for the given time from now, with the given realm roles and further claims. */
+    public static String withClaimsFor(Duration lifetime, Map<String, ?> claims, String... roles) {
+        return token(Set.of(roles), Instant.now().plus(lifetime), claims);
     }
 
     /** A token that expired a minute ago, though otherwise valid. */
     public static String expired(String... roles) {
-        return token(Set.of(roles), Instant.now().minus(Duration.ofMinutes(1)));
+        return token(Set.of(roles), Instant.now().minus(Duration.ofMinutes(1)), Map.of());
     }
 
     /** A well-formed token signed by a key the service does not trust. */
@@ -79,10 +92,12 @@ public final class TestTokens implements QuarkusTestResourceLifecycleManager {
                 .expiresAt(Instant.now().plus(Duration.ofMinutes(5))).jws().sign(KEYS.getPrivate());
     }
 
-    private static String token(Set<String> roles, Instant expiresAt) {
-        return Jwt.issuer(ISSUER).audience(AUDIENCE).subject("test-client")
+    private static String token(Set<String> roles, Instant expiresAt, Map<String, ?> claims) {
+        var builder = Jwt.issuer(ISSUER).audience(AUDIENCE).subject("test-client")
                 .issuedAt(expiresAt.minus(Duration.ofMinutes(10))).expiresAt(expiresAt)
-                .claim("realm_access", Map.of("roles", List.copyOf(roles))).jws().sign(KEYS.getPrivate());
+                .claim("realm_access", Map.of("roles", List.copyOf(roles)));
+        claims.forEach(builder::claim);
+        return builder.jws().sign(KEYS.getPrivate());
     }
 
     /** gRPC call credentials carrying the given bearer token. */

@@ -26,6 +26,7 @@ import io.smallrye.mutiny.Uni;
 import dev.cairn.ingest.http.SegmentEventReader.Endpoint;
 import dev.cairn.ingest.service.EventIngestor;
 import dev.cairn.ingest.service.IngestRequest;
+import dev.cairn.ingest.service.SourceGrants;
 
 /**
  * The Segment HTTP Tracking API, so that Segment and RudderStack SDKs send to Cairn unchanged. A thin
@@ -84,8 +85,10 @@ public class SegmentResource {
         if (source.isEmpty()) {
             return Uni.createFrom().item(unknownWriteKey());
         }
+        // The write key is the grant: it names one source, and nothing in the body can name another.
         IngestRequest ingest = new IngestRequest(source.get(), request.items(), request.sentAt(),
-                globalPrivacyControl != null && globalPrivacyControl.trim().equals("1"), TRANSPORT);
+                globalPrivacyControl != null && globalPrivacyControl.trim().equals("1"), TRANSPORT,
+                SourceGrants.ofWriteKey(source.get()));
         return Uni.createFrom().deferred(() -> ingestor.ingest(ingest))
                 .onItem().transform(SegmentAnswers::answer)
                 .onFailure()

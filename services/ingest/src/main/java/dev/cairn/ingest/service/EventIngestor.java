@@ -225,7 +225,22 @@ public final class EventIngestor {
         return results(items, source, false, false);
     }
 
+    /**
+     * Refuses, PERMISSION_DENIED, a known source the caller is not granted; an unknown or blank one is left to the
+     * request checks (INVALID_ARGUMENT), which name no source the caller could not already see in contracts/.
+     */
+    public void authorize(String sourceId, SourceGrants grants) {
+        sources.find(sourceId).ifPresent(grants::require);
+    }
+
+    /** Refuses a caller not granted every source (an operator's job over all of them). */
+    public void authorizeEvery(SourceGrants grants) {
+        grants.requireEvery(sources.all());
+    }
+
     private Source validate(IngestRequest request) {
+        // Before anything else of the request is looked at: a caller learns nothing about a request it may not make.
+        authorize(request.sourceId(), request.grants());
         List<FieldViolation> problems = new ArrayList<>();
         Optional<Source> source = sources.find(request.sourceId());
         if (request.sourceId().isBlank()) {

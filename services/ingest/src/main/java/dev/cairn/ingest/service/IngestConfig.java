@@ -42,6 +42,14 @@ public interface IngestConfig {
     @WithDefault("32")
     int maxNestingDepth();
 
+    /**
+     * The claim of a gRPC caller's bearer token that lists the sources it may write as, re-drive and replay
+     * ({@link SourceGrants}): a JSON array of source ids. A top-level claim, named as the issuer writes it (the
+     * whole URL, for an issuer that namespaces custom claims under one). A token without it is granted no source.
+     */
+    @WithDefault("cairn_sources")
+    String sourcesClaim();
+
     /** Transactional Kafka producers: how many requests can commit at once. */
     @WithDefault("4")
     int producers();

@@ -50,8 +50,17 @@ public final class OperatorJobs {
     public record Redrive(OutcomeCounts counts, List<EventResult> results, boolean truncated) {
     }
 
+    /**
+     * Re-drives as the events' own sources, so the caller must be granted them, checked before anything is read: the
+     * source asked for, or every source when none is (a re-drive never runs for a part of what was asked).
+     */
     public Redrive redrive(String sourceId, Optional<Instant> from, Optional<Instant> to, Set<String> messageIds,
-            boolean dryRun, int limit) {
+            boolean dryRun, int limit, SourceGrants grants) {
+        if (sourceId.isBlank()) {
+            ingestor.authorizeEvery(grants);
+        } else {
+            ingestor.authorize(sourceId, grants);
+        }
         int max = limit <= 0 ? MAX_EVENTS : Math.min(limit, MAX_EVENTS);
         Map<String, List<IngestItem>> bySource = new LinkedHashMap<>();
         List<EventResult> unreadable = new ArrayList<>();
@@ -86,7 +95,7 @@ public final class OperatorJobs {
             return true;
         });
         List<EventResult> results = new ArrayList<>(unreadable);
-        bySource.forEach((source, items) -> results.addAll(run(source, items, dryRun, "redrive")));
+        bySource.forEach((source, items) -> results.addAll(run(source, items, dryRun, "redrive", grants)));
         List<EventResult> indexed = new ArrayList<>();
         for (int i = 0; i < results.size(); i++) {
             indexed.add(results.get(i).toBuilder().setIndex(i).build());
@@ -94,7 +103,8 @@ public final class OperatorJobs {
         return new Redrive(count(indexed), indexed, truncated[0]);
     }
 
-    public OutcomeCounts replay(String sourceId, Instant from, Instant to, boolean dryRun) {
+    /** Replays as the source, so the caller must be granted it, checked before anything is read. */
+    public OutcomeCounts replay(String sourceId, Instant from, Instant to, boolean dryRun, SourceGrants grants) {
         List<FieldViolation> problems = new ArrayList<>();
         if (sourceId.isBlank()) {
             problems.add(new FieldViolation("source_id", "required: replays are per source"));
@@ -105,6 +115,7 @@ public final class OperatorJobs {
         if (!problems.isEmpty()) {
             throw new InvalidRequestException(problems);
         }
+        ingestor.authorize(sourceId, grants);
         List<EventResult> results = new ArrayList<>();
         List<IngestItem> chunk = new ArrayList<>();
         scan.scan(EventIngestor.RAW_TOPIC, from, record -> {
@@ -120,22 +131,23 @@ public final class OperatorJobs {
             }
             chunk.add(IngestItem.ofGrpc(toInput(e)));
             if (chunk.size() >= CHUNK) {
-                results.addAll(run(sourceId, List.copyOf(chunk), dryRun, "replay"));
+                results.addAll(run(sourceId, List.copyOf(chunk), dryRun, "replay", grants));
                 chunk.clear();
             }
             return results.size() < MAX_EVENTS;
         });
         if (!chunk.isEmpty()) {
-            results.addAll(run(sourceId, chunk, dryRun, "replay"));
+            results.addAll(run(sourceId, chunk, dryRun, "replay", grants));
         }
         return count(results);
     }
 
-    private List<EventResult> run(String source, List<IngestItem> items, boolean dryRun, String transport) {
+    private List<EventResult> run(String source, List<IngestItem> items, boolean dryRun, String transport,
+            SourceGrants grants) {
         List<EventResult> results = new ArrayList<>();
         for (int start = 0; start < items.size(); start += CHUNK) {
             List<IngestItem> part = items.subList(start, Math.min(items.size(), start + CHUNK));
-            IngestRequest request = new IngestRequest(source, part, Optional.empty(), false, transport);
+            IngestRequest request = new IngestRequest(source, part, Optional.empty(), false, transport, grants);
             results.addAll(dryRun
                     ? ingestor.check(request)
                     : ingestor.ingest(request).await().atMost(Duration.ofSeconds(60)));

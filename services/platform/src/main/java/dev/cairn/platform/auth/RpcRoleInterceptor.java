@@ -1,7 +1,6 @@
 package dev.cairn.platform.auth;
 
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.spi.Prioritized;
@@ -15,7 +14,6 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.quarkus.grpc.GlobalInterceptor;
-import io.quarkus.security.identity.CurrentIdentityAssociation;
 import io.quarkus.security.identity.SecurityIdentity;
 
 /**
@@ -43,7 +41,7 @@ public class RpcRoleInterceptor implements ServerInterceptor, Prioritized {
     RpcRoles roles;
 
     @Inject
-    CurrentIdentityAssociation identities;
+    CallerIdentity caller;
 
     @Override
     public int getPriority() {
@@ -60,7 +58,7 @@ public class RpcRoleInterceptor implements ServerInterceptor, Prioritized {
         Iterable<String> authorizations = headers.getAll(AUTHORIZATION);
         Status refusal = authorizations != null && countOf(authorizations) > 1
                 ? Status.UNAUTHENTICATED.withDescription("more than one authorization header")
-                : refusal(method, knownIdentity());
+                : refusal(method, caller.known());
         if (refusal == null) {
             return next.startCall(call, headers);
         }
@@ -94,17 +92,5 @@ public class RpcRoleInterceptor implements ServerInterceptor, Prioritized {
             n++;
         }
         return n;
-    }
-
-    /** The call's identity if it is already known (empty if it is still being established or failed). */
-    private Optional<SecurityIdentity> knownIdentity() {
-        AtomicReference<SecurityIdentity> known = new AtomicReference<>();
-        try {
-            identities.getDeferredIdentity().subscribe().with(known::set, failure -> {
-            });
-        } catch (RuntimeException e) {
-            LOG.debugf(e, "no identity at dispatch");
-        }
-        return Optional.ofNullable(known.get());
     }
 }

@@ -8,6 +8,7 @@ import org.jboss.logging.Logger;
 import com.google.protobuf.Any;
 import com.google.rpc.BadRequest;
 import com.google.rpc.Code;
+import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
 
 import io.grpc.Status;
@@ -20,8 +21,9 @@ import io.quarkus.security.UnauthorizedException;
 
 /**
  * The one place where Cairn's exceptions become gRPC statuses. Bad input carries field violations
- * (google.rpc.BadRequest), backpressure carries RetryInfo, and anything unexpected becomes INTERNAL
- * without leaking its message to the caller (it is logged instead).
+ * (google.rpc.BadRequest), backpressure carries RetryInfo, a refusal of what an authorized caller asked for carries
+ * ErrorInfo, and anything unexpected becomes INTERNAL without leaking its message to the caller (it is logged
+ * instead).
  */
 public final class GrpcErrors {
 
@@ -70,6 +72,14 @@ public final class GrpcErrors {
         }
         if (t instanceof DependencyUnavailableException || t instanceof TimeoutException) {
             return Status.UNAVAILABLE.withDescription(t.getMessage()).asException();
+        }
+        if (t instanceof PermissionDeniedException denied) {
+            return StatusProto.toStatusException(com.google.rpc.Status.newBuilder()
+                    .setCode(Code.PERMISSION_DENIED_VALUE)
+                    .setMessage(denied.getMessage())
+                    .addDetails(Any.pack(ErrorInfo.newBuilder().setReason(denied.reason())
+                            .setDomain(PermissionDeniedException.DOMAIN).putAllMetadata(denied.metadata()).build()))
+                    .build());
         }
         if (t instanceof NotFoundException) {
             return Status.NOT_FOUND.withDescription(t.getMessage()).asException();

@@ -9,6 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import com.google.rpc.BadRequest;
+import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
 
 import io.grpc.Status;
@@ -62,5 +63,18 @@ class GrpcErrorsTest {
         StatusException internal = GrpcErrors.toStatusException(new IllegalStateException("secret detail"));
         assertEquals(Status.Code.INTERNAL, internal.getStatus().getCode());
         assertFalse(internal.getStatus().getDescription().contains("secret detail"), "internals do not leak");
+    }
+
+    @Test
+    void a_refusal_of_what_the_caller_named_is_permission_denied_with_its_reason_and_error_info() throws Exception {
+        StatusException e = GrpcErrors.toStatusException(new java.util.concurrent.CompletionException(
+                new PermissionDeniedException("SOURCE_NOT_GRANTED", java.util.Map.of("source_id", "web"),
+                        "source 'web' is not granted to this caller")));
+        assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
+        assertEquals("source 'web' is not granted to this caller", e.getStatus().getDescription());
+        ErrorInfo info = StatusProto.fromThrowable(e).getDetails(0).unpack(ErrorInfo.class);
+        assertEquals("SOURCE_NOT_GRANTED", info.getReason());
+        assertEquals(PermissionDeniedException.DOMAIN, info.getDomain());
+        assertEquals("web", info.getMetadataOrThrow("source_id"));
     }
 }
