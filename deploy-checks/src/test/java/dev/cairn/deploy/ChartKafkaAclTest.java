@@ -143,7 +143,8 @@ class ChartKafkaAclTest {
                 case TRANSACTIONAL_ID -> "transactional-id";
                 default -> throw new AssertionError("unexpected resource type " + b.pattern().resourceType());
             };
-            String op = b.entry().operation().name().charAt(0) + b.entry().operation().name().substring(1).toLowerCase();
+            String op = b.entry().operation().name().charAt(0)
+                    + b.entry().operation().name().substring(1).toLowerCase();
             expected.add(b.entry().principal().substring("User:".length()) + " " + b.pattern().patternType().name()
                     .toLowerCase() + " " + type + " " + b.pattern().name() + " " + op);
         }
@@ -153,7 +154,8 @@ class ChartKafkaAclTest {
                 continue; // the Job's own rights, to create topics and ACLs
             }
             acl.resources.forEach((type, names) -> names.forEach(name -> acl.operations
-                    .forEach(op -> rendered.add(acl.principal + " " + acl.pattern + " " + type + " " + name + " " + op))));
+                    .forEach(op -> rendered
+                            .add(acl.principal + " " + acl.pattern + " " + type + " " + name + " " + op))));
         }
         assertEquals(expected, rendered);
     }
