@@ -51,6 +51,11 @@ public class LogOutbox {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Changes sent before their acknowledgements (well inside the emitter's buffer and the producer's). */
     private static final int MAX_IN_FLIGHT = 100;
+    /**
+     * Entries per apply script call: enough to make the round trip negligible, few enough that the script (which
+     * blocks Redis while it runs) stays well under a millisecond for a poll of links.
+     */
+    private static final int APPLY_CHUNK = 200;
 
     @Inject
     IdentityConfig config;
@@ -156,13 +161,8 @@ public class LogOutbox {
                                             return new Batch(entries, byHash, applied, published);
                                         });
                             });
-                }))).chain(batch -> Sequential.each(batch.entries(), e -> e.seq > batch.applied()
-                        ? redis.apply(space, e.seq, effect(e, batch.keys())).invoke(applied -> {
-                            if (applied) {
-                                metrics.applied(e);
-                            }
-                        })
-                        : Uni.createFrom().item(false))
+                }))).chain(batch -> applyAll(space, batch.entries().stream().filter(e -> e.seq > batch.applied())
+                        .toList(), batch.keys())
                         .chain(() -> publishAll(batch.entries().stream().filter(e -> e.seq > batch.published())
                                 .toList(), batch.keys()))
                         .emitOn(command -> runOn(context, command)).chain(done -> {
@@ -178,6 +178,22 @@ public class LogOutbox {
                                     .setParameter(1, last).setParameter(2, space).executeUpdate()))
                                     .replaceWith(batch.entries().size());
                         }));
+    }
+
+    /** Applies entries to Redis in chunks, one atomic script call each, in sequence order. */
+    private Uni<Void> applyAll(String space, List<LogEntry> entries, Map<String, byte[]> keys) {
+        List<List<LogEntry>> chunks = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i += APPLY_CHUNK) {
+            chunks.add(entries.subList(i, Math.min(entries.size(), i + APPLY_CHUNK)));
+        }
+        return Sequential.each(chunks, chunk -> redis.apply(space, chunk.stream()
+                .map(e -> new RedisGraph.Effect(e.seq, effect(e, keys))).toList()).invoke(flags -> {
+                    for (int i = 0; i < chunk.size(); i++) {
+                        if (flags.get(i)) {
+                            metrics.applied(chunk.get(i));
+                        }
+                    }
+                })).replaceWithVoid();
     }
 
     private static void runOn(Context context, Runnable command) {

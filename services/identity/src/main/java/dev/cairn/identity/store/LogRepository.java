@@ -1,0 +1,242 @@
+package dev.cairn.identity.store;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+import dev.cairn.identity.service.GraphView.Edge;
+import dev.cairn.identity.service.GraphView.Node;
+
+/**
+ * The identity log and the graph state decided with it, read and written a poll at a time: every statement takes
+ * the poll's identifiers (or rows) as arrays ({@code = any($n)}, {@code unnest}), so a poll of any size costs the
+ * same handful of round trips. Statements run on the caller's connection, inside its transaction, after
+ * {@link #lockSpace}.
+ */
+@ApplicationScoped
+public class LogRepository {
+
+    /** An event already decided, by its source and messageId. */
+    public record MessageRef(String sourceId, String messageId) {
+    }
+
+    /** One log entry to append, with its sequence already allocated. Profile id lists are stored comma-joined. */
+    public record NewEntry(long seq, String space, String kind, String profileId, List<String> absorbedProfileIds,
+            List<String> splitProfileIds, String identifiersJson, String rule, String messageId, String sourceId,
+            String actor, String note, Instant occurredAt, Instant recordedAt, String holdId) {
+    }
+
+    /** A merge held for review; identifiers are keyed hashes. */
+    public record NewHold(String holdId, String space, long seq, List<String> identifiers, Instant heldAt) {
+    }
+
+    private static final String CREATE_SPACE = "insert into identity_space (space, published_seq) values ($1, 0) "
+            + "on conflict do nothing";
+    private static final String LOCK_SPACE = "select published_seq from identity_space where space = $1 for update";
+    private static final String SEEN = "select s.source_id, s.message_id from identity_message_seen s "
+            + "join unnest($2::text[], $3::text[]) as t(source_id, message_id) "
+            + "on s.source_id = t.source_id and s.message_id = t.message_id where s.space = $1";
+    /** In the order given: {@code position} is the decision order (what a serial replay follows). */
+    private static final String MARK_SEEN = "insert into identity_message_seen (space, source_id, message_id) "
+            + "select $1, t.source_id, t.message_id from unnest($2::text[], $3::text[]) with ordinality "
+            + "as t(source_id, message_id, n) order by t.n on conflict do nothing";
+    private static final String NODE_COLUMNS = "hash, namespace, cipher, profile_id, ambiguous, linked_at";
+    private static final String PROFILES_OF = "select " + NODE_COLUMNS + " from identity_node where space = $1 "
+            + "and profile_id in (select profile_id from identity_node where space = $1 and hash = any($2))";
+    private static final String EDGES_AMONG = "select a, b, seq from identity_edge where space = $1 "
+            + "and a = any($2) and b = any($2)";
+    private static final String NEXT_SEQUENCES = "select nextval('identity_log_seq') from generate_series(1, $1)";
+    private static final String APPEND = "insert into identity_log (seq, space, kind, profile_id, "
+            + "absorbed_profile_ids, split_profile_ids, identifiers, rule, message_id, source_id, actor, note, "
+            + "occurred_at, recorded_at, hold_id) select * from unnest($1::bigint[], $2::text[], $3::text[], "
+            + "$4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], "
+            + "$12::text[], $13::timestamptz[], $14::timestamptz[], $15::text[])";
+    private static final String PROFILE_REFS = "insert into identity_log_profile (seq, profile_id) "
+            + "select t.seq, t.profile_id from unnest($1::bigint[], $2::text[]) with ordinality as t(seq, profile_id, n) "
+            + "order by t.n";
+    private static final String ADD_EDGES = "insert into identity_edge (space, a, b, seq) "
+            + "select $1, t.a, t.b, t.seq from unnest($2::text[], $3::text[], $4::bigint[]) with ordinality "
+            + "as t(a, b, seq, n) order by t.n on conflict do nothing";
+    private static final String PUT_NODES = "insert into identity_node (id, space, hash, namespace, cipher, "
+            + "profile_id, ambiguous, linked_at) select t.space || '|' || t.hash, t.space, t.hash, t.namespace, "
+            + "t.cipher, t.profile_id, t.ambiguous, t.linked_at from unnest($1::text[], $2::text[], $3::text[], "
+            + "$4::text[], $5::text[], $6::boolean[], $7::timestamptz[]) as t(space, hash, namespace, cipher, "
+            + "profile_id, ambiguous, linked_at) on conflict (id) do update set profile_id = excluded.profile_id, "
+            + "ambiguous = excluded.ambiguous";
+    private static final String ADD_HOLDS = "insert into identity_hold (hold_id, space, seq, status, identifiers, "
+            + "held_at) select t.hold_id, t.space, t.seq, 'PENDING', t.identifiers, t.held_at from unnest("
+            + "$1::text[], $2::text[], $3::bigint[], $4::text[], $5::timestamptz[]) as t(hold_id, space, seq, "
+            + "identifiers, held_at)";
+
+    /** Serializes the space's writers: its row lock, held until the transaction ends (created on first use). */
+    public Uni<Void> lockSpace(SqlClient client, String space) {
+        Tuple args = Tuple.of(space);
+        return client.preparedQuery(CREATE_SPACE).execute(args)
+                .chain(() -> client.preparedQuery(LOCK_SPACE).execute(args)).replaceWithVoid();
+    }
+
+    /** Which of these events were decided before. */
+    public Uni<Set<MessageRef>> seen(SqlClient client, String space, List<MessageRef> refs) {
+        if (refs.isEmpty()) {
+            return Uni.createFrom().item(new HashSet<>());
+        }
+        return client.preparedQuery(SEEN).execute(Tuple.tuple().addValue(space)
+                .addValue(column(refs, MessageRef::sourceId)).addValue(column(refs, MessageRef::messageId)))
+                .map(rows -> {
+                    Set<MessageRef> seen = new HashSet<>();
+                    for (Row row : rows) {
+                        seen.add(new MessageRef(row.getString(0), row.getString(1)));
+                    }
+                    return seen;
+                });
+    }
+
+    /** Records these events as decided, in this order. */
+    public Uni<Void> markSeen(SqlClient client, String space, List<MessageRef> refs) {
+        if (refs.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return client.preparedQuery(MARK_SEEN).execute(Tuple.tuple().addValue(space)
+                .addValue(column(refs, MessageRef::sourceId)).addValue(column(refs, MessageRef::messageId)))
+                .replaceWithVoid();
+    }
+
+    /** Every member of every profile that holds one of these identifiers (in no particular order). */
+    public Uni<List<Node>> profilesOf(SqlClient client, String space, Collection<String> hashes) {
+        if (hashes.isEmpty()) {
+            return Uni.createFrom().item(new ArrayList<>());
+        }
+        return client.preparedQuery(PROFILES_OF).execute(Tuple.tuple().addValue(space)
+                .addValue(hashes.toArray(String[]::new))).map(rows -> {
+                    List<Node> nodes = new ArrayList<>(rows.size());
+                    for (Row row : rows) {
+                        nodes.add(new Node(row.getString(0), row.getString(1), row.getString(2), row.getString(3),
+                                row.getBoolean(4), row.getOffsetDateTime(5).toInstant()));
+                    }
+                    return nodes;
+                });
+    }
+
+    /** The link evidence whose both ends are among these identifiers. */
+    public Uni<List<Edge>> edgesAmong(SqlClient client, String space, Collection<String> hashes) {
+        if (hashes.isEmpty()) {
+            return Uni.createFrom().item(new ArrayList<>());
+        }
+        return client.preparedQuery(EDGES_AMONG).execute(Tuple.tuple().addValue(space)
+                .addValue(hashes.toArray(String[]::new))).map(rows -> {
+                    List<Edge> edges = new ArrayList<>(rows.size());
+                    for (Row row : rows) {
+                        edges.add(new Edge(row.getString(0), row.getString(1), row.getLong(2)));
+                    }
+                    return edges;
+                });
+    }
+
+    /**
+     * {@code count} log sequence numbers, ascending. Taken under the space lock, so within a space sequence order
+     * is still commit order.
+     */
+    public Uni<long[]> nextSequences(SqlClient client, int count) {
+        if (count == 0) {
+            return Uni.createFrom().item(new long[0]);
+        }
+        return client.preparedQuery(NEXT_SEQUENCES).execute(Tuple.of(count)).map(rows -> {
+            long[] seqs = new long[rows.size()];
+            int i = 0;
+            for (Row row : rows) {
+                seqs[i++] = row.getLong(0);
+            }
+            java.util.Arrays.sort(seqs);
+            return seqs;
+        });
+    }
+
+    /** Appends entries, and the profiles each concerns (for ExplainProfile). */
+    public Uni<Void> append(SqlClient client, List<NewEntry> entries, List<Long> refSeqs, List<String> refProfiles) {
+        if (entries.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        Tuple args = Tuple.tuple().addValue(entries.stream().map(NewEntry::seq).toArray(Long[]::new))
+                .addValue(column(entries, NewEntry::space)).addValue(column(entries, NewEntry::kind))
+                .addValue(column(entries, NewEntry::profileId))
+                .addValue(column(entries, e -> String.join(",", e.absorbedProfileIds())))
+                .addValue(column(entries, e -> String.join(",", e.splitProfileIds())))
+                .addValue(column(entries, NewEntry::identifiersJson)).addValue(column(entries, NewEntry::rule))
+                .addValue(column(entries, NewEntry::messageId)).addValue(column(entries, NewEntry::sourceId))
+                .addValue(column(entries, NewEntry::actor)).addValue(column(entries, NewEntry::note))
+                .addValue(times(entries, NewEntry::occurredAt)).addValue(times(entries, NewEntry::recordedAt))
+                .addValue(column(entries, NewEntry::holdId));
+        Uni<Void> appended = client.preparedQuery(APPEND).execute(args).replaceWithVoid();
+        if (refSeqs.isEmpty()) {
+            return appended;
+        }
+        return appended.chain(() -> client.preparedQuery(PROFILE_REFS).execute(Tuple.tuple()
+                .addValue(refSeqs.toArray(Long[]::new)).addValue(refProfiles.toArray(String[]::new))))
+                .replaceWithVoid();
+    }
+
+    /** Adds link evidence; an edge already recorded (same ends, same entry) is kept once. */
+    public Uni<Void> addEdges(SqlClient client, String space, List<Edge> edges) {
+        if (edges.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return client.preparedQuery(ADD_EDGES).execute(Tuple.tuple().addValue(space)
+                .addValue(column(edges, Edge::a)).addValue(column(edges, Edge::b))
+                .addValue(edges.stream().map(Edge::seq).toArray(Long[]::new))).replaceWithVoid();
+    }
+
+    /** Writes nodes as decided: new ones whole, existing ones' profile and ambiguity. */
+    public Uni<Void> putNodes(SqlClient client, String space, Collection<Node> nodes) {
+        if (nodes.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        List<Node> list = List.copyOf(nodes);
+        String[] spaces = new String[list.size()];
+        java.util.Arrays.fill(spaces, space);
+        return client.preparedQuery(PUT_NODES).execute(Tuple.tuple().addValue(spaces)
+                .addValue(column(list, Node::hash)).addValue(column(list, Node::namespace))
+                .addValue(column(list, Node::cipher)).addValue(column(list, Node::profileId))
+                .addValue(list.stream().map(Node::ambiguous).toArray(Boolean[]::new))
+                .addValue(times(list, Node::linkedAt))).replaceWithVoid();
+    }
+
+    /** Records merges held for review, pending. */
+    public Uni<Void> addHolds(SqlClient client, List<NewHold> holds) {
+        if (holds.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return client.preparedQuery(ADD_HOLDS).execute(Tuple.tuple().addValue(column(holds, NewHold::holdId))
+                .addValue(column(holds, NewHold::space)).addValue(holds.stream().map(NewHold::seq).toArray(Long[]::new))
+                .addValue(column(holds, h -> String.join(",", h.identifiers())))
+                .addValue(times(holds, NewHold::heldAt))).replaceWithVoid();
+    }
+
+    private static <T> String[] column(List<T> rows, Function<T, String> value) {
+        String[] out = new String[rows.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = value.apply(rows.get(i));
+        }
+        return out;
+    }
+
+    private static <T> OffsetDateTime[] times(List<T> rows, Function<T, Instant> value) {
+        OffsetDateTime[] out = new OffsetDateTime[rows.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = OffsetDateTime.ofInstant(value.apply(rows.get(i)), ZoneOffset.UTC);
+        }
+        return out;
+    }
+}
