@@ -17,6 +17,7 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 
+import dev.cairn.identity.repository.LogEntry;
 import dev.cairn.identity.service.GraphView.Edge;
 import dev.cairn.identity.service.GraphView.Node;
 
@@ -54,8 +55,9 @@ public class LogRepository {
             + "select $1, t.source_id, t.message_id from unnest($2::text[], $3::text[]) with ordinality "
             + "as t(source_id, message_id, n) order by t.n on conflict do nothing";
     private static final String NODE_COLUMNS = "hash, namespace, cipher, profile_id, ambiguous, linked_at";
+    /** By primary key ({@code space|hash}): there is no index on hash alone. */
     private static final String PROFILES_OF = "select " + NODE_COLUMNS + " from identity_node where space = $1 "
-            + "and profile_id in (select profile_id from identity_node where space = $1 and hash = any($2))";
+            + "and profile_id in (select profile_id from identity_node where id = any($2))";
     private static final String EDGES_AMONG = "select a, b, seq from identity_edge where space = $1 "
             + "and a = any($2) and b = any($2)";
     private static final String NEXT_SEQUENCES = "select nextval('identity_log_seq') from generate_series(1, $1)";
@@ -80,6 +82,51 @@ public class LogRepository {
             + "held_at) select t.hold_id, t.space, t.seq, 'PENDING', t.identifiers, t.held_at from unnest("
             + "$1::text[], $2::text[], $3::bigint[], $4::text[], $5::timestamptz[]) as t(hold_id, space, seq, "
             + "identifiers, held_at)";
+
+    private static final String PUBLISHED = "select published_seq from identity_space where space = $1";
+    private static final String ADVANCE_PUBLISHED = "update identity_space set published_seq = $1 "
+            + "where space = $2 and published_seq < $1";
+    private static final String ENTRIES_AFTER = "select seq, space, kind, profile_id, absorbed_profile_ids, "
+            + "split_profile_ids, identifiers, rule, message_id, source_id, actor, note, occurred_at, recorded_at, "
+            + "hold_id from identity_log where space = $1 and seq > $2 order by seq limit $3";
+
+    /** How far the space's outbox has published (0: nothing, or no such space yet). */
+    public Uni<Long> publishedSeq(SqlClient client, String space) {
+        return client.preparedQuery(PUBLISHED).execute(Tuple.of(space))
+                .map(rows -> rows.size() == 0 ? 0L : rows.iterator().next().getLong(0));
+    }
+
+    /** Moves the outbox's published cursor forward (never back: two passes may race). */
+    public Uni<Void> advancePublished(SqlClient client, String space, long seq) {
+        return client.preparedQuery(ADVANCE_PUBLISHED).execute(Tuple.of(seq, space)).replaceWithVoid();
+    }
+
+    /** At most {@code limit} entries of the space after {@code after}, in sequence order (not managed by a session). */
+    public Uni<List<LogEntry>> entriesAfter(SqlClient client, String space, long after, int limit) {
+        return client.preparedQuery(ENTRIES_AFTER).execute(Tuple.of(space, after, limit)).map(rows -> {
+            List<LogEntry> entries = new ArrayList<>(rows.size());
+            for (Row row : rows) {
+                LogEntry e = new LogEntry();
+                e.seq = row.getLong(0);
+                e.space = row.getString(1);
+                e.kind = row.getString(2);
+                e.profileId = row.getString(3);
+                e.absorbedProfileIds = row.getString(4);
+                e.splitProfileIds = row.getString(5);
+                e.identifiers = row.getString(6);
+                e.rule = row.getString(7);
+                e.messageId = row.getString(8);
+                e.sourceId = row.getString(9);
+                e.actor = row.getString(10);
+                e.note = row.getString(11);
+                e.occurredAt = row.getOffsetDateTime(12).toInstant();
+                e.recordedAt = row.getOffsetDateTime(13).toInstant();
+                e.holdId = row.getString(14);
+                entries.add(e);
+            }
+            return entries;
+        });
+    }
 
     /** Serializes the space's writers: its row lock, held until the transaction ends (created on first use). */
     public Uni<Void> lockSpace(SqlClient client, String space) {
@@ -120,7 +167,7 @@ public class LogRepository {
             return Uni.createFrom().item(new ArrayList<>());
         }
         return client.preparedQuery(PROFILES_OF).execute(Tuple.tuple().addValue(space)
-                .addValue(hashes.toArray(String[]::new))).map(rows -> {
+                .addValue(hashes.stream().map(h -> space + "|" + h).toArray(String[]::new))).map(rows -> {
                     List<Node> nodes = new ArrayList<>(rows.size());
                     for (Row row : rows) {
                         nodes.add(new Node(row.getString(0), row.getString(1), row.getString(2), row.getString(3),
