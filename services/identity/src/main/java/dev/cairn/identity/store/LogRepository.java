@@ -54,12 +54,22 @@ public class LogRepository {
     private static final String MARK_SEEN = "insert into identity_message_seen (space, source_id, message_id) "
             + "select $1, t.source_id, t.message_id from unnest($2::text[], $3::text[]) with ordinality "
             + "as t(source_id, message_id, n) order by t.n on conflict do nothing";
-    private static final String NODE_COLUMNS = "hash, namespace, cipher, profile_id, ambiguous, linked_at";
-    /** By primary key ({@code space|hash}): there is no index on hash alone. */
-    private static final String PROFILES_OF = "select " + NODE_COLUMNS + " from identity_node where space = $1 "
-            + "and profile_id in (select profile_id from identity_node where id = any($2))";
-    private static final String EDGES_AMONG = "select a, b, seq from identity_edge where space = $1 "
-            + "and a = any($2) and b = any($2)";
+    /**
+     * By primary key ({@code space|hash}: there is no index on hash alone), one probe per identifier, then one
+     * probe per profile: the lateral join keeps PostgreSQL from the hash join over two scans of the whole table
+     * that {@code profile_id in (select … where id = any($2))} got (400 ms against 110 ms at 440,000 nodes).
+     */
+    private static final String PROFILES_OF = "select n.hash, n.namespace, n.cipher, n.profile_id, n.ambiguous, "
+            + "n.linked_at from (select distinct p.profile_id from unnest($2::text[]) as x(id) cross join lateral "
+            + "(select m.profile_id from identity_node m where m.id = x.id) p) ps join identity_node n "
+            + "on n.space = $1 and n.profile_id = ps.profile_id";
+    /**
+     * By one end only, as a join (PostgreSQL probes the (space, a, b, seq) index once per identifier, where
+     * {@code a = any($2) and b = any($2)} made it scan the table and compare each row with the whole array); the
+     * other end is checked here.
+     */
+    private static final String EDGES_FROM = "select e.a, e.b, e.seq from unnest($2::text[]) as x(h) "
+            + "join identity_edge e on e.space = $1 and e.a = x.h";
     private static final String NEXT_SEQUENCES = "select nextval('identity_log_seq') from generate_series(1, $1)";
     private static final String APPEND = "insert into identity_log (seq, space, kind, profile_id, "
             + "absorbed_profile_ids, split_profile_ids, identifiers, rule, message_id, source_id, actor, note, "
@@ -182,11 +192,14 @@ public class LogRepository {
         if (hashes.isEmpty()) {
             return Uni.createFrom().item(new ArrayList<>());
         }
-        return client.preparedQuery(EDGES_AMONG).execute(Tuple.tuple().addValue(space)
-                .addValue(hashes.toArray(String[]::new))).map(rows -> {
+        Set<String> among = hashes instanceof Set<String> set ? set : new HashSet<>(hashes);
+        return client.preparedQuery(EDGES_FROM).execute(Tuple.tuple().addValue(space)
+                .addValue(among.toArray(String[]::new))).map(rows -> {
                     List<Edge> edges = new ArrayList<>(rows.size());
                     for (Row row : rows) {
-                        edges.add(new Edge(row.getString(0), row.getString(1), row.getLong(2)));
+                        if (among.contains(row.getString(1))) {
+                            edges.add(new Edge(row.getString(0), row.getString(1), row.getLong(2)));
+                        }
                     }
                     return edges;
                 });
