@@ -46,6 +46,9 @@ public final class IdentityThroughput implements Scenario {
     private static final Pattern LINKS_TOTAL = Pattern
             .compile("^cairn_identity_links_total\\{([^}]*)\\}\\s+([0-9.eE+-]+)$");
 
+    /** HTTP/1.1: the JDK client's default h2c upgrade on plain http:// sometimes fails against the management port. */
+    private static final HttpClient METRICS = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
     /** A synthetic person: the identifiers the fresh mix links and the repeat mix sends again. */
     private record Person(String anonymousId, String userId, String email) {
     }
@@ -138,7 +141,11 @@ public final class IdentityThroughput implements Scenario {
             figures.put("cpu_us_per_event", cpuPerEvent);
             figures.put("load_after", Processes.machine().get("loadavg"));
             if (profiler != null) {
-                figures.put("identity_profile", profiler.stop());
+                try {
+                    figures.put("identity_profile", profiler.stop());
+                } catch (IOException | RuntimeException e) {
+                    r.notes.add(mix + ": no profile (" + e.getMessage() + ")");
+                }
             }
             if (drained < events) {
                 r.errors.add(mix + ": identity decided " + drained + " of " + events + " links within "
@@ -193,7 +200,7 @@ public final class IdentityThroughput implements Scenario {
 
     /** Events of this run's source identity has decided so far (redeliveries are not counted there). */
     private static double decided(BenchContext ctx, String source) throws IOException, InterruptedException {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest
+        HttpResponse<String> response = METRICS.send(HttpRequest
                 .newBuilder(URI.create("http://127.0.0.1:" + (ctx.port("identity") + 1000) + "/q/metrics"))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         double sum = 0;
