@@ -23,6 +23,7 @@ import dev.cairn.bench.scenario.ConsentEndToEnd;
 import dev.cairn.bench.scenario.ConsentWithdrawal;
 import dev.cairn.bench.scenario.ErasureEndToEnd;
 import dev.cairn.bench.scenario.IdentityAccuracy;
+import dev.cairn.bench.scenario.IdentityThroughput;
 import dev.cairn.bench.scenario.IngestScenarios;
 import dev.cairn.bench.scenario.Params;
 import dev.cairn.bench.scenario.RpcScenarios;
@@ -45,7 +46,7 @@ public class BenchMain implements QuarkusApplication {
      * logins and erasures wait for identity) before the heavy event streams (which leave identity a backlog of
      * links); start-up last (it restarts the services).
      */
-    static final List<Scenario> SCENARIOS = List.of(new Baselines(), new IdentityAccuracy(),
+    static final List<Scenario> SCENARIOS = List.of(new Baselines(), new IdentityAccuracy(), new IdentityThroughput(),
             new RpcScenarios.IdentityResolve(), new RpcScenarios.ConsentDecide(), new RpcScenarios.SegmentsIsMember(),
             new ConsentWithdrawal(), new ConsentEndToEnd(), new ErasureEndToEnd(), new IngestScenarios.GrpcBatch(),
             new IngestScenarios.HttpBatch(),

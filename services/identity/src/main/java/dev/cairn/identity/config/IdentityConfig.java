@@ -24,8 +24,11 @@ public interface IdentityConfig {
     @WithDefault("cairn-identity-local-hash-key-not-secret")
     String hashKey();
 
-    /** How many log entries one outbox pass applies to Redis and publishes. Default 500. */
-    @WithDefault("500")
+    /**
+     * How many log entries one outbox pass applies to Redis and publishes: about one poll of fresh people's links,
+     * so a pass keeps up with a poll. Default 2000.
+     */
+    @WithDefault("2000")
     int drainBatchSize();
 
     /**

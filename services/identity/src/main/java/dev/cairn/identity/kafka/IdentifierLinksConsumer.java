@@ -18,8 +18,9 @@ import io.smallrye.mutiny.Uni;
 import dev.cairn.identity.config.IdentityConfig;
 import dev.cairn.identity.repository.EntryIdentifiers;
 import dev.cairn.identity.repository.LogEntry;
-import dev.cairn.identity.service.IdentityLedger;
-import dev.cairn.identity.service.IdentityLedger.Linked;
+import dev.cairn.identity.service.IdentityLinker;
+import dev.cairn.identity.service.IdentityLinker.Linked;
+import dev.cairn.identity.service.IdentityLinker.Outcome;
 import dev.cairn.identity.service.IdentityMetrics;
 import dev.cairn.identity.service.LogOutbox;
 import dev.cairn.platform.kafka.DeadLetterReason;
@@ -28,9 +29,9 @@ import dev.cairn.platform.kafka.DeadLetters.Letter;
 import dev.cairn.proto.events.v1.IdentifierLinks;
 
 /**
- * Consumes {@code cairn.identity.links.v1} a poll at a time: the poll's records are decided in order and
- * appended to the log in one transaction (one commit per poll, not per event), then the outbox is asked to
- * apply them to Redis and publish them. The offsets are committed only after the log commit, and a
+ * Consumes {@code cairn.identity.links.v1} a poll at a time: the poll's records are decided as a set, in order,
+ * and appended to the log in one transaction ({@link IdentityLinker}: a handful of statements per poll, whatever
+ * its size), then the outbox is asked to apply them to Redis and publish them. The offsets are committed only after the log commit, and a
  * redelivered record is recognised by its source and messageId, so nothing is lost or applied twice.
  * <p>
  * A poll whose transaction fails for good (PostgreSQL refused a row) is decided again in halves, each half in
@@ -54,7 +55,7 @@ public class IdentifierLinksConsumer {
     IdentityConfig config;
 
     @Inject
-    IdentityLedger ledger;
+    IdentityLinker linker;
 
     @Inject
     LogOutbox outbox;
@@ -87,8 +88,11 @@ public class IdentifierLinksConsumer {
             return setAside;
         }
         return setAside.chain(() -> decide(batch))
-                .invoke(decided -> decided.forEach(d -> metrics.linked(d.links().getSourceId(),
-                        matched(d.entries(), d.links().getIdentifiersCount()))))
+                .invoke(decided -> decided.forEach(d -> {
+                    if (d.outcome() != Outcome.REDELIVERED) {
+                        metrics.linked(d.links().getSourceId(), matched(d.entries(), d.links().getIdentifiersCount()));
+                    }
+                }))
                 // Not awaited: the log is committed, so the outbox owns the rest, and one drain pass then carries
                 // many polls' entries to Redis and the topic instead of one round per event.
                 .invoke(() -> outbox.drainInBackground(config.space()))
@@ -103,12 +107,12 @@ public class IdentifierLinksConsumer {
         if (batch.size() == 1) {
             Pending one = batch.get(0);
             return deadLetters.process(CONSUMER, one.letter(),
-                    () -> ledger.linkAll(config.space(), List.of(one.links()))).map(r -> r.orElse(List.of()));
+                    () -> linker.linkAll(config.space(), List.of(one.links()))).map(r -> r.orElse(List.of()));
         }
         List<IdentifierLinks> links = batch.stream().map(Pending::links).toList();
         return deadLetters.retryWhileTransient(CONSUMER, "a poll of " + batch.size() + " links from "
                 + batch.get(0).letter().topic() + "-" + batch.get(0).letter().partition() + "@"
-                + batch.get(0).letter().offset(), () -> ledger.linkAll(config.space(), links))
+                + batch.get(0).letter().offset(), () -> linker.linkAll(config.space(), links))
                 .onFailure().recoverWithUni(failure -> {
                     LOG.warnf("a poll of %d links failed (%s); deciding it in halves to find the records at fault",
                             batch.size(), failure.getMessage());

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import com.google.protobuf.Timestamp;
 
@@ -24,15 +25,22 @@ public final class ChangeMapper {
      * is left out: the log keeps its place, not its value.
      */
     public static IdentityChange toProto(LogEntry e, Map<String, byte[]> keys) {
+        List<EntryIdentifiers.Item> items = EntryIdentifiers.read(e.identifiers);
+        return toProto(e, items, items.stream()
+                .map(item -> IdentifierCipher.tryDecrypt(keys.get(item.h()), item.h(), item.c())).toList());
+    }
+
+    /** The same, from the entry's identifiers already read and decrypted (empty: erased), in their order. */
+    public static IdentityChange toProto(LogEntry e, List<EntryIdentifiers.Item> items, List<Optional<String>> values) {
         IdentityChange.Builder b = IdentityChange.newBuilder().setSequence(e.seq)
                 .setKind(IdentityChangeKind.valueOf(e.kind)).setProfileId(e.profileId)
                 .addAllAbsorbedProfileIds(csv(e.absorbedProfileIds)).addAllSplitProfileIds(csv(e.splitProfileIds))
                 .setCause(IdentityCause.newBuilder().setRule(e.rule).setMessageId(e.messageId)
                         .setSourceId(e.sourceId).setActor(e.actor).setNote(e.note))
                 .setOccurredAt(ts(e.occurredAt)).setRecordedAt(ts(e.recordedAt)).setHoldId(e.holdId);
-        for (EntryIdentifiers.Item item : EntryIdentifiers.read(e.identifiers)) {
-            IdentifierCipher.tryDecrypt(keys.get(item.h()), item.h(), item.c())
-                    .ifPresent(value -> b.addIdentifiers(new Ident(item.n(), value).toProto()));
+        for (int i = 0; i < items.size(); i++) {
+            String namespace = items.get(i).n();
+            values.get(i).ifPresent(value -> b.addIdentifiers(new Ident(namespace, value).toProto()));
         }
         return b.build();
     }

@@ -29,11 +29,18 @@ public final class IdentifierCipher {
     }
 
     public String hash(Ident id) {
+        return Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(mac.get().doFinal(id.key().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** One initialized MAC per thread: looking the algorithm up and keying it cost more than hashing an id. */
+    private final ThreadLocal<Mac> mac = ThreadLocal.withInitial(this::newMac);
+
+    private Mac newMac() {
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(hashKey, "HmacSHA256"));
-            return Base64.getUrlEncoder().withoutPadding()
-                    .encodeToString(mac.doFinal(id.key().getBytes(StandardCharsets.UTF_8)));
+            Mac m = Mac.getInstance("HmacSHA256");
+            m.init(new SecretKeySpec(hashKey, "HmacSHA256"));
+            return m;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);
         }

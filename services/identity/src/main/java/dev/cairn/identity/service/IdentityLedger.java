@@ -4,7 +4,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -32,17 +31,15 @@ import dev.cairn.identity.repository.SpaceRow;
 import dev.cairn.identity.rules.IdentityRules;
 import dev.cairn.identity.service.GraphView.Edge;
 import dev.cairn.identity.service.GraphView.Node;
-import dev.cairn.identity.service.IdentifierScreen.Screened;
-import dev.cairn.identity.service.IdentifierScreen.Stopped;
 import dev.cairn.platform.grpc.NotFoundException;
-import dev.cairn.proto.events.v1.IdentifierLinks;
 import dev.cairn.proto.events.v1.IdentityChangeKind;
 
 /**
- * Writes the identity log: every decision is taken under its space's lock (a row lock in PostgreSQL, so
- * any number of consumer instances decide one after another, in sequence order) against the graph state in
- * PostgreSQL, and appended with that state in one transaction. Redis and the changes topic are derived
- * from the log afterwards ({@link LogOutbox}), never written here.
+ * The operators' commands on the identity log (merge, unmerge, held merges, erasure): each is decided under its
+ * space's lock (a row lock in PostgreSQL, the one {@link IdentityLinker} takes for links, so operators and
+ * consumers decide one after another, in sequence order) against the graph state in PostgreSQL, and appended
+ * with that state in one transaction. Redis and the changes topic are derived from the log afterwards
+ * ({@link LogOutbox}), never written here.
  */
 @ApplicationScoped
 public class IdentityLedger {
@@ -52,88 +49,6 @@ public class IdentityLedger {
 
     @Inject
     IdentifierCipher cipher;
-
-    /** What a cause is: the rule/message/source/actor/note stamped on every entry of one decision. */
-    public record Cause(String messageId, String sourceId, String actor, String note, Instant occurredAt) {
-
-        public static Cause operator(String actor, String note) {
-            return new Cause("", "", actor, note, Instant.now());
-        }
-    }
-
-    /** Applies the identifiers of one event; a redelivered event (same source and messageId) changes nothing. */
-    public Uni<List<LogEntry>> link(String space, IdentifierLinks links) {
-        return Panache.withTransaction(() -> lock(space).chain(() -> linkLocked(space, links)));
-    }
-
-    /** What one event of a batch appended: nothing for a redelivered one. */
-    public record Linked(IdentifierLinks links, List<LogEntry> entries) {
-    }
-
-    /**
-     * Applies several events in order, as {@link #link} would one after another, but in one transaction under
-     * one lock: a consumer's poll commits once instead of once per event, which is what bounds the write rate
-     * (each commit waits for PostgreSQL's WAL flush). All or nothing: a failure rolls the whole batch back.
-     */
-    public Uni<List<Linked>> linkAll(String space, List<IdentifierLinks> batch) {
-        return Panache.withTransaction(() -> lock(space).chain(() -> Sequential.each(batch,
-                links -> linkLocked(space, links)
-                        // The next event's decision reads the graph with queries: they must see this one's rows.
-                        // Then the session forgets them: every flush walks every entity it manages, so a session
-                        // that kept a whole poll's rows would make each event slower than the one before.
-                        .call(() -> Panache.getSession().chain(s -> s.flush().invoke(s::clear)))
-                        .map(entries -> new Linked(links, entries)))));
-    }
-
-    private Uni<List<LogEntry>> linkLocked(String space, IdentifierLinks links) {
-        Instant eventTime = links.hasEventTime()
-                ? Instant.ofEpochSecond(links.getEventTime().getSeconds(), links.getEventTime().getNanos())
-                : Instant.now();
-        Cause cause = new Cause(links.getMessageId(), links.getSourceId(), "", "", eventTime);
-        Screened screened = new IdentifierScreen(rules).screen(links.getIdentifiersList());
-        return firstTime(space, links.getSourceId(), links.getMessageId())
-                .chain(fresh -> fresh ? decideLinks(space, screened, cause) : Uni.createFrom().item(List.of()));
-    }
-
-    private Uni<List<LogEntry>> decideLinks(String space, Screened screened, Cause cause) {
-        Map<String, Ident> byHash = new LinkedHashMap<>();
-        screened.accepted().forEach(id -> byHash.put(cipher.hash(id), id));
-        Map<String, Ident> stoppedByHash = new LinkedHashMap<>();
-        screened.stopped().forEach(s -> stoppedByHash.put(cipher.hash(s.identifier()), s.identifier()));
-        Map<String, Ident> all = new LinkedHashMap<>(byHash);
-        all.putAll(stoppedByHash);
-        return keys(all.keySet()).chain(keys -> view(space, byHash.keySet()).chain(view -> {
-            for (Map.Entry<String, Ident> e : byHash.entrySet()) {
-                if (view.node(e.getKey()) == null) {
-                    view.load(new Node(e.getKey(), e.getValue().namespace(),
-                            IdentifierCipher.encrypt(keys.get(e.getKey()), e.getKey(), e.getValue().value()), null,
-                            false, cause.occurredAt()));
-                }
-            }
-            List<PlannedChange> plan = new ArrayList<>();
-            for (Stopped s : screened.stopped()) {
-                String hash = cipher.hash(s.identifier());
-                plan.add(PlannedChange.of(IdentityChangeKind.IDENTITY_CHANGE_KIND_REFUSED, "",
-                        List.of(new PlannedChange.Moved(hash, s.identifier().namespace(),
-                                IdentifierCipher.encrypt(keys.get(hash), hash, s.identifier().value()), null, null)),
-                        s.rule()));
-            }
-            // Even when the others were junk, the one good identifier gets a profile, so it resolves.
-            if (!byHash.isEmpty()) {
-                plan.addAll(decider().link(view, List.copyOf(byHash.keySet()), cause.occurredAt()));
-                // A refusal of a junk value is filed under the profile the event's good identifiers went to,
-                // so that explaining that profile shows what was refused and why.
-                String profile = view.node(byHash.keySet().iterator().next()).profileId();
-                for (int i = 0; i < screened.stopped().size(); i++) {
-                    PlannedChange refused = plan.get(i);
-                    plan.set(i, new PlannedChange(refused.kind(), profile == null ? "" : profile,
-                            refused.absorbedProfileIds(), refused.splitProfileIds(), refused.identifiers(),
-                            refused.rule(), refused.heldProfileIds(), refused.edges()));
-                }
-            }
-            return write(space, view, plan, cause, null);
-        }));
-    }
 
     /** An operator merge; a merge the limits refuse is recorded as REFUSED and reported as a failed precondition. */
     public Uni<LogEntry> merge(String space, String target, String source, Cause cause) {
@@ -237,7 +152,7 @@ public class IdentityLedger {
                                 .map(Node::profileId).distinct().toList();
                         List<Node> members = profiles.stream().flatMap(p -> view.members(p).stream()).toList();
                         List<String> memberHashes = members.stream().map(Node::hash).toList();
-                        return keys(memberHashes, false).chain(keys -> {
+                        return existingKeys(memberHashes).chain(keys -> {
                             List<Ident> values = new ArrayList<>();
                             for (Node n : members) {
                                 byte[] key = keys.get(n.hash());
@@ -303,45 +218,15 @@ public class IdentityLedger {
                         .chain(() -> s.find(SpaceRow.class, space, LockModeType.PESSIMISTIC_WRITE)));
     }
 
-    private Uni<Boolean> firstTime(String space, String sourceId, String messageId) {
-        if (messageId.isEmpty()) {
-            return Uni.createFrom().item(true);
-        }
-        return Panache.getSession().chain(s -> s.createNativeQuery("insert into identity_message_seen "
-                + "(space, source_id, message_id) values (?1, ?2, ?3) on conflict do nothing")
-                .setParameter(1, space).setParameter(2, sourceId).setParameter(3, messageId).executeUpdate())
-                .map(n -> n > 0);
-    }
-
-    /** The keys of these identifiers, creating a key for every identifier that has none yet. */
-    private Uni<Map<String, byte[]>> keys(Set<String> hashes) {
-        return keys(List.copyOf(hashes), true);
-    }
-
-    Uni<Map<String, byte[]>> keys(List<String> hashes, boolean create) {
+    /** The keys that still exist of these identifiers (erasure reads values before destroying them). */
+    private Uni<Map<String, byte[]>> existingKeys(List<String> hashes) {
         if (hashes.isEmpty()) {
             return Uni.createFrom().item(Map.of());
         }
-        return IdentifierKey.<IdentifierKey>list("hash in ?1", hashes).chain(found -> {
+        return IdentifierKey.<IdentifierKey>list("hash in ?1", hashes).map(found -> {
             Map<String, byte[]> keys = new HashMap<>();
             found.forEach(k -> keys.put(k.hash, k.keyBytes));
-            if (!create) {
-                return Uni.createFrom().item(keys);
-            }
-            List<IdentifierKey> missing = new ArrayList<>();
-            for (String h : new LinkedHashSet<>(hashes)) {
-                if (!keys.containsKey(h)) {
-                    IdentifierKey k = new IdentifierKey();
-                    k.hash = h;
-                    k.keyBytes = IdentifierCipher.newKey();
-                    k.createdAt = Instant.now();
-                    keys.put(h, k.keyBytes);
-                    missing.add(k);
-                }
-            }
-            return missing.isEmpty()
-                    ? Uni.createFrom().item(keys)
-                    : IdentifierKey.persist(missing).replaceWith(keys);
+            return keys;
         });
     }
 

@@ -9,7 +9,6 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
-import dev.cairn.identity.repository.EntryIdentifiers;
 import dev.cairn.identity.repository.LogEntry;
 
 /**
@@ -32,12 +31,12 @@ public class IdentityMetrics {
     }
 
     /** Link, merge, split, refusal, hold, ambiguous and delete rates, tagged with the rule. */
-    public void applied(LogEntry e) {
+    public void applied(LogEntry e, int identifiers) {
         registry.counter("cairn.identity.changes", "kind", e.kind.replace("IDENTITY_CHANGE_KIND_", "").toLowerCase(),
                 "rule", e.rule).increment();
         if (e.kind.endsWith("LINKED") || e.kind.endsWith("MERGED")) {
             DistributionSummary.builder("cairn.identity.profile.moved_identifiers").publishPercentileHistogram()
-                    .register(registry).record(EntryIdentifiers.read(e.identifiers).size());
+                    .register(registry).record(identifiers);
         }
     }
 

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,12 +29,14 @@ import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
 
 import dev.cairn.identity.config.IdentityConfig;
 import dev.cairn.identity.repository.EntryIdentifiers;
-import dev.cairn.identity.repository.IdentifierKey;
 import dev.cairn.identity.repository.LogEntry;
 import dev.cairn.identity.repository.SpaceRow;
+import dev.cairn.identity.store.KeyStore;
+import dev.cairn.identity.store.LogRepository;
 import dev.cairn.identity.store.RedisGraph;
 import dev.cairn.proto.events.v1.IdentityChangeKind;
 
@@ -51,12 +54,26 @@ public class LogOutbox {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Changes sent before their acknowledgements (well inside the emitter's buffer and the producer's). */
     private static final int MAX_IN_FLIGHT = 100;
+    /**
+     * Entries per apply script call: enough to make the round trip negligible, few enough that the script (which
+     * blocks Redis while it runs) stays well under a millisecond for a poll of links.
+     */
+    private static final int APPLY_CHUNK = 200;
 
     @Inject
     IdentityConfig config;
 
     @Inject
     RedisGraph redis;
+
+    @Inject
+    LogRepository log;
+
+    @Inject
+    KeyStore keys;
+
+    @Inject
+    Pool pool;
 
     @Inject
     IdentityMetrics metrics;
@@ -131,61 +148,72 @@ public class LogOutbox {
         return drainOnce(space).chain(n -> n > 0 ? drainUntilCaughtUp(space) : Uni.createFrom().voidItem());
     }
 
-    private record Batch(List<LogEntry> entries, Map<String, byte[]> keys, long applied, long published) {
+    /** An entry with its identifiers read and decrypted once (empty: erased), for Redis and the topic alike. */
+    private record Readable(LogEntry entry, List<EntryIdentifiers.Item> items, List<Optional<String>> values) {
     }
 
-    /** One pass: at most drain-batch-size entries. Returns how many entries it looked at. */
+    private record Batch(List<Readable> entries, long applied, long published) {
+    }
+
+    /**
+     * One pass: at most drain-batch-size entries. Returns how many entries it looked at. It reads through the SQL
+     * client, not a Hibernate session: entries are only read, and a session would manage (and hydrate) each.
+     */
     Uni<Integer> drainOnce(String space) {
-        Context context = Vertx.currentContext();
-        return redis.appliedSeq(space).chain(applied -> Panache.withSession(() -> SpaceRow
-                .<SpaceRow>findById(space).chain(row -> {
-                    long published = row == null ? 0 : row.publishedSeq;
-                    return LogEntry.<LogEntry>find("space = ?1 and seq > ?2 order by seq", space,
-                            Math.min(applied, published)).page(0, config.drainBatchSize()).list()
-                            .chain(entries -> {
-                                Set<String> hashes = new LinkedHashSet<>();
-                                entries.forEach(e -> EntryIdentifiers.read(e.identifiers)
-                                        .forEach(i -> hashes.add(i.h())));
-                                if (hashes.isEmpty()) {
-                                    return Uni.createFrom().item(new Batch(entries, Map.of(), applied, published));
-                                }
-                                return IdentifierKey.<IdentifierKey>list("hash in ?1", List.copyOf(hashes))
-                                        .map(keys -> {
-                                            Map<String, byte[]> byHash = new HashMap<>();
-                                            keys.forEach(k -> byHash.put(k.hash, k.keyBytes));
-                                            return new Batch(entries, byHash, applied, published);
-                                        });
-                            });
-                }))).chain(batch -> Sequential.each(batch.entries(), e -> e.seq > batch.applied()
-                        ? redis.apply(space, e.seq, effect(e, batch.keys())).invoke(applied -> {
-                            if (applied) {
-                                metrics.applied(e);
+        return redis.appliedSeq(space).chain(applied -> log.publishedSeq(pool, space).chain(published -> log
+                .entriesAfter(pool, space, Math.min(applied, published), config.drainBatchSize()).chain(entries -> {
+                    List<List<EntryIdentifiers.Item>> items = entries.stream()
+                            .map(e -> EntryIdentifiers.read(e.identifiers)).toList();
+                    Set<String> hashes = new LinkedHashSet<>();
+                    items.forEach(list -> list.forEach(i -> hashes.add(i.h())));
+                    return keys.find(pool, hashes).map(k -> {
+                        // An identifier's entries mostly carry the same ciphertext (its node's): decrypt it once.
+                        Map<String, Optional<String>> values = new HashMap<>();
+                        List<Readable> readable = new ArrayList<>(entries.size());
+                        for (int i = 0; i < entries.size(); i++) {
+                            List<Optional<String>> plain = new ArrayList<>(items.get(i).size());
+                            for (EntryIdentifiers.Item item : items.get(i)) {
+                                plain.add(item.c() == null
+                                        ? Optional.empty()
+                                        : values.computeIfAbsent(item.h() + " " + item.c(),
+                                                x -> IdentifierCipher.tryDecrypt(k.get(item.h()), item.h(),
+                                                        item.c())));
                             }
-                        })
-                        : Uni.createFrom().item(false))
-                        .chain(() -> publishAll(batch.entries().stream().filter(e -> e.seq > batch.published())
-                                .toList(), batch.keys()))
-                        .emitOn(command -> runOn(context, command)).chain(done -> {
+                            readable.add(new Readable(entries.get(i), items.get(i), plain));
+                        }
+                        return new Batch(readable, applied, published);
+                    });
+                }))).chain(batch -> applyAll(space, batch.entries().stream()
+                        .filter(e -> e.entry().seq > batch.applied()).toList())
+                        .chain(() -> publishAll(batch.entries().stream()
+                                .filter(e -> e.entry().seq > batch.published()).toList()))
+                        .chain(() -> {
                             if (batch.entries().isEmpty()) {
                                 return Uni.createFrom().item(0);
                             }
-                            long last = batch.entries().get(batch.entries().size() - 1).seq;
+                            long last = batch.entries().get(batch.entries().size() - 1).entry().seq;
                             if (last <= batch.published()) {
                                 return Uni.createFrom().item(batch.entries().size());
                             }
-                            return Panache.withTransaction(() -> Panache.getSession().chain(s -> s.createNativeQuery(
-                                    "update identity_space set published_seq = ?1 where space = ?2 and published_seq < ?1")
-                                    .setParameter(1, last).setParameter(2, space).executeUpdate()))
-                                    .replaceWith(batch.entries().size());
+                            return log.advancePublished(pool, space, last).replaceWith(batch.entries().size());
                         }));
     }
 
-    private static void runOn(Context context, Runnable command) {
-        if (context == null || Vertx.currentContext() == context) {
-            command.run();
-        } else {
-            context.runOnContext(v -> command.run());
+    /** Applies entries to Redis in chunks, one atomic script call each, in sequence order. */
+    private Uni<Void> applyAll(String space, List<Readable> entries) {
+        List<List<Readable>> chunks = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i += APPLY_CHUNK) {
+            chunks.add(entries.subList(i, Math.min(entries.size(), i + APPLY_CHUNK)));
         }
+        return Sequential.each(chunks, chunk -> redis.apply(space, chunk.stream()
+                .map(e -> new RedisGraph.Effect(e.entry().seq, effect(e.entry(), e.items(), e.values()))).toList())
+                .invoke(flags -> {
+                    for (int i = 0; i < chunk.size(); i++) {
+                        if (flags.get(i)) {
+                            metrics.applied(chunk.get(i).entry(), chunk.get(i).items().size());
+                        }
+                    }
+                })).replaceWithVoid();
     }
 
     /**
@@ -193,16 +221,17 @@ public class LogOutbox {
      * (the sends are handed to the idempotent producer in order, so a profile's partition keeps that order);
      * completes when every one is acknowledged, and fails if any is not.
      */
-    private Uni<Void> publishAll(List<LogEntry> entries, Map<String, byte[]> keys) {
+    private Uni<Void> publishAll(List<Readable> entries) {
         if (entries.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return Multi.createFrom().iterable(entries).onItem().transformToUni(e -> publish(e, keys))
+        return Multi.createFrom().iterable(entries).onItem().transformToUni(this::publish)
                 .merge(Math.min(entries.size(), MAX_IN_FLIGHT)).collect().last().replaceWithVoid();
     }
 
-    private Uni<Void> publish(LogEntry e, Map<String, byte[]> keys) {
-        byte[] payload = ChangeMapper.toProto(e, keys).toByteArray();
+    private Uni<Void> publish(Readable r) {
+        LogEntry e = r.entry();
+        byte[] payload = ChangeMapper.toProto(e, r.items(), r.values()).toByteArray();
         String key = e.profileId.isEmpty() ? e.space : e.profileId;
         return changes.sendMessage(Message.of(payload)
                 .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build()));
@@ -210,12 +239,19 @@ public class LogOutbox {
 
     /** The Redis effect of an entry: identifiers it moves, demotes, or profiles it drops. */
     static String effect(LogEntry e, Map<String, byte[]> keys) {
+        List<EntryIdentifiers.Item> items = EntryIdentifiers.read(e.identifiers);
+        return effect(e, items, items.stream()
+                .map(item -> IdentifierCipher.tryDecrypt(keys.get(item.h()), item.h(), item.c())).toList());
+    }
+
+    private static String effect(LogEntry e, List<EntryIdentifiers.Item> items, List<Optional<String>> values) {
         Map<String, Object> effect = new HashMap<>();
         List<List<String>> moves = new ArrayList<>();
         List<String> amb = new ArrayList<>();
         IdentityChangeKind kind = IdentityChangeKind.valueOf(e.kind);
-        for (EntryIdentifiers.Item item : EntryIdentifiers.read(e.identifiers)) {
-            var value = IdentifierCipher.tryDecrypt(keys.get(item.h()), item.h(), item.c());
+        for (int i = 0; i < items.size(); i++) {
+            EntryIdentifiers.Item item = items.get(i);
+            Optional<String> value = values.get(i);
             if (value.isEmpty()) {
                 continue; // erased: its key is gone, so a rebuild cannot bring it back
             }

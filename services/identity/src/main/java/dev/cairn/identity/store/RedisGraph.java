@@ -27,7 +27,8 @@ import dev.cairn.identity.service.Ident;
  * <li>{@code cairn:id:{s}:amb} → identifiers demoted to ambiguous (set)</li>
  * <li>{@code cairn:id:{s}:applied} → the last log sequence applied (the idempotence watermark)</li>
  * </ul>
- * Written only by applying log entries (one Lua script per entry), read by one read-only script per call.
+ * Written only by applying log entries (one Lua script call per chunk of entries), read by one read-only script
+ * per call.
  */
 @ApplicationScoped
 public class RedisGraph {
@@ -75,10 +76,32 @@ public class RedisGraph {
         });
     }
 
-    /** Applies one log entry's effect; false when it had been applied already. */
-    public Uni<Boolean> apply(String space, long seq, String effectJson) {
-        return script("EVALSHA", "EVAL", APPLY_SHA, APPLY,
-                List.of("1", appliedKey(space), Long.toString(seq), effectJson)).map(r -> r.toInteger() == 1);
+    /** A log entry's effect on the graph, by its sequence. */
+    public record Effect(long seq, String json) {
+    }
+
+    /**
+     * Applies log entries' effects in sequence order, in one atomic script call (so many entries cost one round
+     * trip, and Redis never shows half of them); for each, false when it had been applied already.
+     */
+    public Uni<List<Boolean>> apply(String space, List<Effect> effects) {
+        if (effects.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        List<String> args = new ArrayList<>(2 + 2 * effects.size());
+        args.add("1");
+        args.add(appliedKey(space));
+        for (Effect e : effects) {
+            args.add(Long.toString(e.seq()));
+            args.add(e.json());
+        }
+        return script("EVALSHA", "EVAL", APPLY_SHA, APPLY, args).map(r -> {
+            List<Boolean> flags = new ArrayList<>(r.size());
+            for (Response flag : r) {
+                flags.add(flag.toInteger() == 1);
+            }
+            return flags;
+        });
     }
 
     /** The last sequence applied to this space, 0 if none (a new or flushed Redis). */
