@@ -101,7 +101,7 @@ public final class Baselines implements Scenario {
                 "org.apache.kafka.tools.ProducerPerformance", "--topic", topic, "--num-records",
                 p.string("kafka_records"), "--record-size", Integer.toString(recordBytes), "--throughput", "-1",
                 // Authenticated as Cairn's clients are (SASL/SCRAM), so the baseline pays what ingest pays.
-                "--producer.config", operator, "--producer-props", "bootstrap.servers=" + bootstrap, "acks=all",
+                "--command-config", operator, "--producer-props", "bootstrap.servers=" + bootstrap, "acks=all",
                 "enable.idempotence=true"),
                 Duration.ofMinutes(5), ctx.out.resolve("logs/producer-performance.log"));
         Matcher m = null;

@@ -179,8 +179,8 @@ public final class IdentityThroughput implements Scenario {
 
     /** Writes the links as ingest would (keyed by user_id), and waits for every acknowledgement. */
     private static void fill(BenchContext ctx, List<IdentifierLinks> batch) throws Exception {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + ctx.port("kafka"));
+        // As the operator: the broker takes SASL clients only, and no service but ingest may write links.
+        Properties props = ctx.kafka();
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.LINGER_MS_CONFIG, "20");
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
@@ -278,7 +278,8 @@ public final class IdentityThroughput implements Scenario {
             throws IOException {
         Processes.Finished run = Processes.run(List.of(Processes.java(), "-Xmx512m", "-cp",
                 Baselines.libs(ctx) + "/*", "org.apache.kafka.tools.ConsumerPerformance", "--bootstrap-server",
-                "127.0.0.1:" + ctx.port("kafka"), "--topic", LINKS, "--messages", Integer.toString(records),
+                "127.0.0.1:" + ctx.port("kafka"), "--command-config", ctx.kafkaConfigFile().toString(), "--topic",
+                LINKS, "--messages", Integer.toString(records),
                 "--group", "cairn-bench-consumer-perf-" + UUID.randomUUID(), "--timeout", "60000"),
                 Duration.ofMinutes(3), ctx.out.resolve("logs/consumer-performance.log"));
         // start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms,
