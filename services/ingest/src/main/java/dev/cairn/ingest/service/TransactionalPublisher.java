@@ -56,6 +56,9 @@ public final class TransactionalPublisher implements AutoCloseable {
         }
     }
 
+    /** Attempts at initTransactions, each bounded by max.block.ms (15 s): two minutes for a slow broker. */
+    static final int INIT_ATTEMPTS = 8;
+
     /** The producer's limit on one request to the broker, and so on one record (Kafka's default, set explicitly). */
     static final int MAX_REQUEST_BYTES = 1_048_576;
     /**
@@ -119,8 +122,21 @@ public final class TransactionalPublisher implements AutoCloseable {
         // transaction is aborted by the broker after transaction.timeout.ms.
         c.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "cairn-ingest-" + UUID.randomUUID());
         KafkaProducer<String, byte[]> p = new KafkaProducer<>(c, new StringSerializer(), new ByteArraySerializer());
-        p.initTransactions();
-        return p;
+        // A broker that is slow to answer (starting, or a loaded machine) times initTransactions out after
+        // max.block.ms; Kafka says it is safe to retry, and giving up at the first timeout made ingest fail to start.
+        for (int attempt = 1;; attempt++) {
+            try {
+                p.initTransactions();
+                return p;
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                if (attempt >= INIT_ATTEMPTS) {
+                    p.close(Duration.ZERO);
+                    throw e;
+                }
+                LOG.warnf("Kafka did not initialize a transactional producer in time (attempt %d of %d); retrying",
+                        attempt, INIT_ATTEMPTS);
+            }
+        }
     }
 
     /** Completes once every record is committed; fails with DependencyUnavailable (nothing visible) otherwise. */
