@@ -5,6 +5,8 @@ import java.util.Map;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
+import dev.cairn.platform.kafka.KafkaAccess;
+
 /**
  * Points the service under test at the real test broker (topics and ACLs from the catalogue already created), as its
  * own principal: {@code @QuarkusTestResource(value = KafkaResource.class, initArgs = @ResourceArg(name = "service",
@@ -36,6 +38,13 @@ public class KafkaResource implements QuarkusTestResourceLifecycleManager {
         // Provisioned by RealInfra as the operator; the service may not create topics.
         config.put("cairn.kafka.provision-topics", "false");
         kafka.securityProperties(service).forEach((k, v) -> config.put("kafka." + k, v));
+        if (KafkaAccess.STREAMS_APPLICATIONS.contains(service)) {
+            // Kafka Streams takes its own keys (as the chart's QUARKUS_KAFKA_STREAMS_* do), not kafka.*.
+            Map<String, String> security = kafka.securityProperties(service);
+            config.put("quarkus.kafka-streams.security.protocol", security.get("security.protocol"));
+            config.put("quarkus.kafka-streams.sasl.mechanism", security.get("sasl.mechanism"));
+            config.put("quarkus.kafka-streams.sasl.jaas-config", security.get("sasl.jaas.config"));
+        }
         return config;
     }
 
