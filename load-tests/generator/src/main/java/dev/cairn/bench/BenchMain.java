@@ -22,6 +22,7 @@ import dev.cairn.bench.scenario.BenchContext;
 import dev.cairn.bench.scenario.ConsentEndToEnd;
 import dev.cairn.bench.scenario.ConsentWithdrawal;
 import dev.cairn.bench.scenario.ErasureEndToEnd;
+import dev.cairn.bench.scenario.FuzzDrain;
 import dev.cairn.bench.scenario.IdentityAccuracy;
 import dev.cairn.bench.scenario.IdentityThroughput;
 import dev.cairn.bench.scenario.IngestScenarios;
@@ -48,7 +49,8 @@ public class BenchMain implements QuarkusApplication {
      */
     static final List<Scenario> SCENARIOS = List.of(new Baselines(), new IdentityAccuracy(), new IdentityThroughput(),
             new RpcScenarios.IdentityResolve(), new RpcScenarios.ConsentDecide(), new RpcScenarios.SegmentsIsMember(),
-            new ConsentWithdrawal(), new ConsentEndToEnd(), new ErasureEndToEnd(), new IngestScenarios.GrpcBatch(),
+            new ConsentWithdrawal(), new ConsentEndToEnd(), new ErasureEndToEnd(), new FuzzDrain(),
+            new IngestScenarios.GrpcBatch(),
             new IngestScenarios.HttpBatch(),
             new SegmentsFreshness(), new ServiceStartup());
 

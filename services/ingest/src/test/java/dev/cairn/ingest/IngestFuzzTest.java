@@ -41,6 +41,7 @@ import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ClientCalls;
 import io.quarkus.test.junit.QuarkusTest;
 
+import dev.cairn.fuzz.FuzzInputs;
 import dev.cairn.ingest.http.WriteKeysTestResource;
 import dev.cairn.ingest.service.JsonValues;
 import dev.cairn.proto.ingest.v1.EventInput;

@@ -1,4 +1,4 @@
-package dev.cairn.ingest;
+package dev.cairn.fuzz;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -26,16 +26,16 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.engine.SourceOfRandomness;
 
 /**
- * Seeded generators of Segment JSON events and gRPC EventInputs for {@link IngestFuzzTest}: mostly plausible,
+ * Seeded generators of Segment JSON events and gRPC EventInputs for ingest's fuzz suite ({@code IngestFuzzTest}) and the {@code fuzz-drain} load-test scenario: mostly plausible,
  * with every field now and then replaced by what a careless or hostile client sends (control characters,
  * unpaired surrogates, wrong types, overlong values, extreme numbers and times, deep nesting). One instance per
  * request, built from the request's own seed, so any failing request can be generated again alone.
  * <p>
  * The value vocabularies are jqwik arbitraries, drawn with this request's {@link Random}.
  */
-final class FuzzInputs {
+public final class FuzzInputs {
 
-    static final JsonNodeFactory JSON = JsonNodeFactory.withExactBigDecimals(true);
+    public static final JsonNodeFactory JSON = JsonNodeFactory.withExactBigDecimals(true);
 
     /** Any UTF-16 text: control characters, NUL, unpaired surrogates, private use, noncharacters. */
     private static final Arbitrary<String> ANY_TEXT = Arbitraries.strings().all().ofMaxLength(24);
@@ -51,7 +51,7 @@ final class FuzzInputs {
     private static final String NICE = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_. @é中";
     private static final String[] TYPES = {"track", "identify", "page", "screen", "group", "alias"};
 
-    final Random random;
+    public final Random random;
     private final String idPrefix;
     private int ids;
     /**
@@ -64,7 +64,7 @@ final class FuzzInputs {
      * jqwik's arbitraries draw from the thread's source of randomness when used outside a property (this runs
      * inside a Quarkus test); seeding it per request makes every draw, jqwik's and ours, follow from the seed.
      */
-    FuzzInputs(long seed, String idPrefix) {
+    public FuzzInputs(long seed, String idPrefix) {
         this.random = SourceOfRandomness.create(Long.toString(seed));
         this.idPrefix = idPrefix;
     }
@@ -76,19 +76,19 @@ final class FuzzInputs {
         }
     }
 
-    boolean chance(double p) {
+    public boolean chance(double p) {
         return random.nextDouble() < p;
     }
 
-    int between(int min, int max) {
+    public int between(int min, int max) {
         return min + random.nextInt(max - min + 1);
     }
 
-    <T> T pick(T[] choices) {
+    public <T> T pick(T[] choices) {
         return choices[random.nextInt(choices.length)];
     }
 
-    String anyText() {
+    public String anyText() {
         return draw(ANY_TEXT);
     }
 
@@ -96,11 +96,11 @@ final class FuzzInputs {
      * A JSON object key: now and then any text. Rarely: Jackson refuses an unpaired surrogate in a key, so the whole
      * request is answered 400, which would hide every other event of it.
      */
-    String key() {
+    public String key() {
         return chance(0.003) ? anyText() : niceText();
     }
 
-    String niceText() {
+    public String niceText() {
         char[] text = new char[between(1, 20)];
         for (int i = 0; i < text.length; i++) {
             text[i] = NICE.charAt(random.nextInt(NICE.length()));
@@ -109,7 +109,7 @@ final class FuzzInputs {
     }
 
     /** A plausible value with one character a store cannot keep (or an overlong one, or pure whitespace). */
-    String nastyText(String base) {
+    public String nastyText(String base) {
         return switch (random.nextInt(6)) {
             case 0 -> anyText();
             case 1 -> base + "x".repeat(between(90, 400));
@@ -124,12 +124,12 @@ final class FuzzInputs {
     }
 
     /** A messageId unique to this request (so concurrent requests never race on one), sometimes mangled. */
-    String messageId() {
+    public String messageId() {
         String id = idPrefix + "-" + (ids++);
         return chance(0.1) ? nastyText(id) : id;
     }
 
-    String identifier(String prefix) {
+    public String identifier(String prefix) {
         String id = prefix + "-" + random.nextInt(5000);
         return chance(0.08) ? nastyText(id) : id;
     }
@@ -137,7 +137,7 @@ final class FuzzInputs {
     // ---------------------------------------------------------------- Segment JSON
 
     /** One Segment event; {@code withType} for batch items (single calls take the type from the path). */
-    ObjectNode event(boolean withType) {
+    public ObjectNode event(boolean withType) {
         ObjectNode e = JSON.objectNode();
         String type = pick(TYPES);
         if (withType) {
@@ -191,7 +191,7 @@ final class FuzzInputs {
     }
 
     /** A whole Segment request body: a batch (with shared context and sentAt) or one call. */
-    ObjectNode batch(int events) {
+    public ObjectNode batch(int events) {
         ObjectNode root = JSON.objectNode();
         ArrayNode batch = root.putArray("batch");
         for (int i = 0; i < events; i++) {
@@ -267,7 +267,7 @@ final class FuzzInputs {
         return t;
     }
 
-    ObjectNode context() {
+    public ObjectNode context() {
         ObjectNode c = JSON.objectNode();
         if (chance(0.5)) {
             c.putObject("library").put("name", "analytics-node").put("version", "2.1.0");
@@ -309,7 +309,7 @@ final class FuzzInputs {
     }
 
     /** Nested objects and arrays, {@code levels} deep. */
-    JsonNode deep(int levels) {
+    public JsonNode deep(int levels) {
         JsonNode node = JSON.textNode("bottom");
         for (int i = 0; i < levels; i++) {
             if (chance(0.7)) {
@@ -326,7 +326,7 @@ final class FuzzInputs {
     }
 
     /** Any JSON value, at most {@code depth} levels of containers. */
-    JsonNode anyJson(int depth) {
+    public JsonNode anyJson(int depth) {
         int roll = random.nextInt(depth > 0 ? 10 : 7);
         return switch (roll) {
             case 0 -> JSON.nullNode();
@@ -354,7 +354,7 @@ final class FuzzInputs {
     }
 
     /** Numbers from the ordinary to the absurd: beyond int64, beyond double, tiny, negative zero. */
-    JsonNode number() {
+    public JsonNode number() {
         return switch (random.nextInt(9)) {
             case 0 -> JSON.numberNode(random.nextLong());
             case 1 -> JSON.numberNode(draw(BIG_INTEGER));
@@ -369,7 +369,7 @@ final class FuzzInputs {
     }
 
     /** A Segment time: mostly ISO-8601 near now; also the edges of years 1 and 9999, beyond, and garbage. */
-    JsonNode time() {
+    public JsonNode time() {
         Instant now = Instant.now();
         return switch (random.nextInt(40)) {
             case 0 -> JSON.textNode("0001-01-01T00:00:00Z");
@@ -386,7 +386,7 @@ final class FuzzInputs {
 
     // ---------------------------------------------------------------- gRPC
 
-    EventInput eventInput() {
+    public EventInput eventInput() {
         deepChance = 0.002;
         EventInput.Builder e = EventInput.newBuilder();
         if (chance(0.97)) {
@@ -431,7 +431,7 @@ final class FuzzInputs {
     }
 
     /** Timestamps valid and not: the edges of years 1 and 9999, beyond them, negative or overflowing nanos. */
-    Timestamp timestamp() {
+    public Timestamp timestamp() {
         long now = Instant.now().getEpochSecond();
         return switch (random.nextInt(30)) {
             case 0 -> Timestamp.newBuilder().setSeconds(-62_135_596_800L).build();
@@ -447,7 +447,7 @@ final class FuzzInputs {
     }
 
     /** JSON to MapValue the way the HTTP reader does it, but without refusing anything (a gRPC client can send it). */
-    static MapValue map(JsonNode node) {
+    public static MapValue map(JsonNode node) {
         MapValue.Builder m = MapValue.newBuilder();
         if (node.isObject()) {
             node.fields().forEachRemaining(f -> m.putFields(f.getKey(), value(f.getValue())));
@@ -484,7 +484,7 @@ final class FuzzInputs {
 
     // ---------------------------------------------------------------- bytes
 
-    static byte[] gzip(byte[] bytes) {
+    public static byte[] gzip(byte[] bytes) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
             gz.write(bytes);
@@ -495,7 +495,7 @@ final class FuzzInputs {
     }
 
     /** Flips, drops, duplicates or truncates a few bytes. */
-    byte[] mutate(byte[] bytes) {
+    public byte[] mutate(byte[] bytes) {
         if (bytes.length == 0) {
             return new byte[]{(byte) random.nextInt(256)};
         }
@@ -519,7 +519,7 @@ final class FuzzInputs {
         return b;
     }
 
-    byte[] garbage(int max) {
+    public byte[] garbage(int max) {
         byte[] b = new byte[random.nextInt(max + 1)];
         random.nextBytes(b);
         return b;
