@@ -43,6 +43,42 @@ class SegmentDefinitionLoaderTest {
                 "every segment serves a purpose of the consent policy");
     }
 
+    /** The event names of the shipped tracking plan, as ingest reads them. */
+    static java.util.Set<String> plannedEvents() {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        ContractSource.directory(Path.of("../../contracts")).read("tracking-plan/plan.yaml").path("events")
+                .forEach(e -> names.add(e.path("name").asText()));
+        return names;
+    }
+
+    @Test
+    void the_shipped_segments_count_only_events_the_shipped_tracking_plan_lists() {
+        SegmentCatalog catalog = SegmentDefinitionLoader.load(ContractSource.directory(Path.of("../../contracts")),
+                Duration.ofHours(1));
+        java.util.Set<String> planned = plannedEvents();
+        assertTrue(planned.contains("Order Completed"), "the plan was read: " + planned);
+        assertEquals(java.util.List.of(), catalog.eventsUnknownTo(planned),
+                "a condition naming an event the plan does not list is never true");
+    }
+
+    @Test
+    void a_segment_or_computed_trait_counting_an_unplanned_event_is_named() throws Exception {
+        var problems = parse("""
+                segments:
+                  - id: buyers
+                    version: 1
+                    purpose: analytics
+                    condition: { event: order_completed, within: 1d, count: { gte: 1 } }
+                computed_traits:
+                  - { name: orders, version: 1, event: Checkout Done, within: 1d, count: {} }
+                """).eventsUnknownTo(plannedEvents());
+        assertEquals(2, problems.size(), problems.toString());
+        assertTrue(problems.get(0).startsWith("segment 'buyers': event 'order_completed' is not in the tracking plan"),
+                problems.get(0));
+        assertTrue(problems.get(1).startsWith("computed trait 'orders': event 'Checkout Done' is not in the tracking"),
+                problems.get(1));
+    }
+
     @Test
     void a_segment_serving_a_purpose_the_consent_policy_lacks_is_named() throws Exception {
         ConsentPolicy policy = ConsentPolicy.load(ContractSource.directory(Path.of("../../contracts")));

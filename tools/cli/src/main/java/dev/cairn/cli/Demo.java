@@ -43,12 +43,14 @@ final class Demo {
                   "order_id":{"bigIntegerValue":"9007199254740993"}}}}]}
                 """
                 .formatted(suffix, anonymousId, userId, email);
-        show(() -> cli.invoke("ingest", "IngestBatch", events));
+        expect(() -> cli.invoke("ingest", "IngestBatch", events),
+                r -> r.contains("ACCEPTED") && !r.contains("QUARANTINED") && !r.contains("RETRY"), Duration.ZERO,
+                "every event ACCEPTED");
 
         step("2. identity: who is the anonymous visitor now? (resolve " + anonymousId + ")");
         String resolve = "{\"identifier\":{\"namespace\":\"anonymous_id\",\"value\":\"" + anonymousId + "\"}}";
-        show(() -> poll(() -> cli.invoke("identity", "Resolve", resolve), r -> r.contains(userId),
-                Duration.ofSeconds(15)));
+        expect(() -> cli.invoke("identity", "Resolve", resolve), r -> r.contains(userId), Duration.ofSeconds(30),
+                "identity resolved the anonymous visitor to " + userId);
 
         step("3. consent: the user grants analytics and withdraws marketing email (EU)");
         String record = """
@@ -67,13 +69,13 @@ final class Demo {
                  {"subject":{"namespace":"anonymous_id","value":"%1$s"},"purpose":"marketing_email","jurisdiction":"EU"}]}
                 """
                 .formatted(anonymousId);
-        show(() -> poll(() -> cli.invoke("consent", "Decide", decide), r -> r.contains("allowed"),
-                Duration.ofSeconds(10)));
+        expect(() -> cli.invoke("consent", "Decide", decide), r -> r.contains("allowed"), Duration.ofSeconds(30),
+                "consent decided for the anonymous id as for the user");
 
-        step("5. segments: which audiences is the user in now?");
+        step("5. segments: which audiences is the user in now? (the order makes them active in the last 7 days)");
         String memberships = "{\"profile\":{\"identifier\":{\"namespace\":\"user_id\",\"value\":\"" + userId + "\"}}}";
-        show(() -> poll(() -> cli.invoke("segments", "ListMemberships", memberships), r -> r.contains("segment"),
-                Duration.ofSeconds(15)));
+        expect(() -> cli.invoke("segments", "ListMemberships", memberships), r -> r.contains("active_last_7_days"),
+                Duration.ofSeconds(30), "the user entered active_last_7_days");
 
         out.println(failures == 0
                 ? "\nThe whole story ran end to end."
@@ -98,6 +100,30 @@ final class Demo {
             last = call.run();
         }
         return last;
+    }
+
+    /**
+     * Shows a read repeated until it answers what the story expects; a story step that never happens within the
+     * timeout is a failure (the demo exits non-zero), not an empty answer shown as if it were the result.
+     */
+    private void expect(Call call, Check done, Duration timeout, String what) {
+        try {
+            List<String> last = poll(call, done, timeout);
+            for (String response : last) {
+                out.println(indent(response));
+            }
+            if (last.stream().noneMatch(done::ok)) {
+                failures++;
+                out.println(indent("failed: not seen within " + timeout.toSeconds() + " s: " + what));
+            }
+        } catch (StatusRuntimeException e) {
+            failures++;
+            out.println(indent("failed: " + CairnCli.describe(e)));
+        } catch (Exception e) {
+            failures++;
+            out.println(indent("failed: " + e));
+        }
+        out.println();
     }
 
     private void step(String title) {

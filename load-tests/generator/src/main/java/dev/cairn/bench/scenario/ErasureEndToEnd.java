@@ -310,10 +310,10 @@ public final class ErasureEndToEnd implements Scenario {
                 EventInput.newBuilder().setMessageId(m + "0").setType(EventType.EVENT_TYPE_IDENTIFY)
                         .setUserId(s.userId).setAnonymousId(s.anonymousId).setTimestamp(Events.now())
                         .setTraits(Events.map("email", s.email, "plan", "pro", "name", "E2E Subject")).build(),
-                track(m + "1", "product_viewed", s.userId, s.anonymousId, Events.map("sku", "SKU-1")),
-                track(m + "2", "product_viewed", s.userId, "", Events.map("sku", "SKU-2")),
-                track(m + "3", "order_completed", s.userId, "",
-                        Events.map("total", 120.0, "payment_method", "card")),
+                track(m + "1", "Product Viewed", s.userId, s.anonymousId, Events.map("sku", "SKU-1")),
+                track(m + "2", "Product Viewed", s.userId, "", Events.map("sku", "SKU-2")),
+                track(m + "3", "Order Completed", s.userId, "", Events.map("order_id", m + "3", "total", 120.0,
+                        "currency", "EUR", "payment_method", "card")),
                 EventInput.newBuilder().setMessageId(m + "4").setType(EventType.EVENT_TYPE_PAGE).setName("Pricing")
                         .setAnonymousId(s.anonymousId).setTimestamp(Events.now()).build());
     }

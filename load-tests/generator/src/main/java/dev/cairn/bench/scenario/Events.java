@@ -56,9 +56,7 @@ public final class Events {
     /**
      * A track event with Product Viewed's properties under the given name, from a logged-in user with an
      * anonymous id of their own (so that ingest also writes the identifier links of the event, as it does for
-     * real SDK traffic: an event with a single identifier has nothing to link). Segments' definitions name events
-     * in snake case (active_last_7_days counts "product_viewed"), which the tracking plan does not list: the
-     * backend source lets such events through with an UNPLANNED_EVENT violation attached.
+     * real SDK traffic: an event with a single identifier has nothing to link).
      */
     public static EventInput track(String name, String messageId, String userId, int size) {
         EventInput.Builder e = EventInput.newBuilder().setMessageId(messageId).setType(EventType.EVENT_TYPE_TRACK)

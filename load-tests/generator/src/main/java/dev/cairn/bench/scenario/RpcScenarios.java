@@ -32,7 +32,7 @@ public final class RpcScenarios {
     }
 
     /**
-     * Sends one product_viewed event per seed user through ingest (so identity has their profiles and segments
+     * Sends one Product Viewed event per seed user through ingest (so identity has their profiles and segments
      * their active_last_7_days membership), then waits until identity resolves the last one. Seed users are
      * the same in every run: a second run finds them already there.
      */
@@ -41,7 +41,7 @@ public final class RpcScenarios {
         for (int from = 0; from < users; from += 100) {
             IngestBatchRequest.Builder req = IngestBatchRequest.newBuilder().setSourceId("backend");
             for (int i = from; i < Math.min(users, from + 100); i++) {
-                req.addEvents(Events.track("product_viewed", "bench-seed-" + ctx.runId + "-" + i, "bench-seed-" + i,
+                req.addEvents(Events.track("Product Viewed", "bench-seed-" + ctx.runId + "-" + i, "bench-seed-" + i,
                         500));
             }
             IngestServiceGrpc.newBlockingStub(ingest.next()).withDeadlineAfter(30, TimeUnit.SECONDS)

@@ -24,7 +24,7 @@ import dev.cairn.proto.segments.v1.WatchMembershipChangesResponse;
 
 /**
  * Event → membership visible, under a steady event stream. Ingest receives events_per_s in batches at a fixed
- * arrival rate; one event of each batch is a probe: the first product_viewed of a fresh user, which makes
+ * arrival rate; one event of each batch is a probe: the first Product Viewed of a fresh user, which makes
  * that user's profile enter the probe segment. A WatchMembershipChanges stream on segments sees the entry;
  * freshness is from the probe batch's send time to the change arriving on the stream (the causing event's
  * messageId ties them). A probe whose entry never arrives is an error.
@@ -100,9 +100,9 @@ public final class SegmentsFreshness implements Scenario {
         AsyncCall call = seq -> {
             IngestBatchRequest.Builder req = IngestBatchRequest.newBuilder().setSourceId("backend");
             String probeId = prefix + seq + "-probe";
-            req.addEvents(Events.track("product_viewed", probeId, prefix + "user-" + seq, size));
+            req.addEvents(Events.track("Product Viewed", probeId, prefix + "user-" + seq, size));
             for (int i = 1; i < batch; i++) {
-                req.addEvents(Events.track("product_viewed", prefix + seq + "-" + i,
+                req.addEvents(Events.track("Product Viewed", prefix + seq + "-" + i,
                         "bench-bg-" + ((seq * batch + i) % backgroundUsers), size));
             }
             probes.put(probeId, System.nanoTime());

@@ -114,4 +114,30 @@ public final class SegmentCatalog {
         }
         return problems;
     }
+
+    /**
+     * Every segment and computed trait that counts an event the tracking plan does not list. Events reach segments
+     * under their tracking-plan name ("Order Completed"); a condition naming another ("order_completed") is never
+     * true, and nothing would say so.
+     */
+    public List<String> eventsUnknownTo(Set<String> plannedEvents) {
+        List<String> problems = new ArrayList<>();
+        for (SegmentDefinition d : all()) {
+            for (Condition.EventCondition e : d.eventConditions()) {
+                if (!plannedEvents.contains(e.event())) {
+                    problems.add("segment '" + d.id() + "': event '" + e.event()
+                            + "' is not in the tracking plan (contracts/tracking-plan/plan.yaml); planned events: "
+                            + new TreeSet<>(plannedEvents));
+                }
+            }
+        }
+        for (ComputedTrait t : computedTraits) {
+            if (!plannedEvents.contains(t.aggregate().event())) {
+                problems.add("computed trait '" + t.name() + "': event '" + t.aggregate().event()
+                        + "' is not in the tracking plan (contracts/tracking-plan/plan.yaml); planned events: "
+                        + new TreeSet<>(plannedEvents));
+            }
+        }
+        return problems;
+    }
 }
