@@ -96,6 +96,45 @@ class ComputedTraitsTest {
         assertEquals(0, s.expiryDue, "nothing left to expire");
     }
 
+    /**
+     * What fuzz-drain found on the running stack: orders of 1e50000 and 1.5 in one bucket summed exactly into a
+     * number of 50,000 digits, which the state codec wrote and could not read back, so the profile's task failed
+     * on every window expiry, forever. Sums are now rounded to 34 significant digits, a number beyond 10^±10000
+     * is not summed, the codec reads any number it wrote, and a huge sum is shown short.
+     */
+    @Test
+    void extreme_numbers_keep_the_state_small_and_readable_and_ordinary_sums_exact() {
+        ProfileEngine engine = new ProfileEngine(catalog(DEFINITIONS), Duration.ofHours(1), Duration.ofHours(1),
+                TestConsentPolicy.POLICY);
+        ProfileState s = new ProfileState("p");
+        engine.onEvent(s, order("m1", T0 + 10, "1e5000", "card"), T0 + 20);
+        engine.onEvent(s, order("m2", T0 + 11, "1.5", "card"), T0 + 20);
+        engine.onEvent(s, order("m3", T0 + 12, "1e2147483647", "card"), T0 + 20);
+        engine.onEvent(s, order("m4", T0 + 13, "-1e-2147483647", "card"), T0 + 20);
+        byte[] stored = ProfileStateCodec.encode(s);
+        assertTrue(stored.length < 5_000, "the state stays small: " + stored.length + " bytes");
+        ProfileState read = ProfileStateCodec.decode(stored);
+        Map<String, Optional<Value>> traits = engine.recomputeTraits(read, T0 + 20);
+        assertEquals(Optional.of(integer(4)), traits.get("orders_3h"), "every order counted");
+        assertEquals(Optional.of(Value.newBuilder().setDecimalValue("1E+5000")
+                .build()), traits.get("revenue_3h"), "1e5000 + 1.5 to 34 digits; the numbers beyond 1e10000 left out");
+
+        ProfileState ordinary = new ProfileState("q");
+        engine.onEvent(ordinary, order("m5", T0 + 10, "0.1", "card"), T0 + 20);
+        engine.onEvent(ordinary, order("m6", T0 + 11, "0.2", "card"), T0 + 20);
+        engine.onEvent(ordinary, order("m7", T0 + 12, "123456789012345678901234567890.01", "card"), T0 + 20);
+        assertEquals(Optional.of(Value.newBuilder().setDecimalValue("123456789012345678901234567890.31").build()),
+                engine.recomputeTraits(ordinary, T0 + 20).get("revenue_3h"), "32 digits: still exact");
+
+        // A state written before sums were bounded (a sum of 53,191 digits) is read back.
+        ProfileState old = new ProfileState("r");
+        ProfileState.Bucket bucket = new ProfileState.Bucket();
+        bucket.count = 1;
+        bucket.sums.put("total", new java.math.BigDecimal("1" + "0".repeat(53_190) + ".5"));
+        old.events.computeIfAbsent("order", k -> new java.util.TreeMap<>()).put(T0, bucket);
+        assertEquals(1, ProfileStateCodec.decode(ProfileStateCodec.encode(old)).events.get("order").get(T0).count);
+    }
+
     @Test
     void a_merged_profile_has_the_computed_traits_of_all_its_events() {
         ProfileEngine engine = new ProfileEngine(catalog(DEFINITIONS), Duration.ofHours(1), Duration.ofHours(1),

@@ -128,8 +128,8 @@ public final class ProfileEngine {
                 one.count = 1;
                 e.getProperties().getFieldsMap().forEach((prop, value) -> {
                     Scalar scalar = Scalar.from(value);
-                    if (scalar != null && scalar.isNumber()) {
-                        one.sums.put(prop, scalar.number());
+                    if (scalar != null && scalar.isNumber() && summable(scalar.number())) {
+                        one.sums.put(prop, scalar.number().round(ProfileState.SUM_PRECISION));
                     }
                     one.last.put(prop, new ProfileState.Stamped(time, messageId, value.toByteArray()));
                 });
@@ -444,7 +444,7 @@ public final class ProfileEngine {
                     inWindow.stream().mapToLong(b -> b.count).sum())));
             case SUM -> java.util.Optional.of(number(inWindow.stream()
                     .map(b -> b.sums.getOrDefault(e.property(), BigDecimal.ZERO))
-                    .reduce(BigDecimal.ZERO, BigDecimal::add)));
+                    .reduce(BigDecimal.ZERO, (a, b) -> a.add(b, ProfileState.SUM_PRECISION))));
             case LAST -> {
                 ProfileState.Stamped latest = null;
                 for (ProfileState.Bucket b : inWindow) {
@@ -458,14 +458,31 @@ public final class ProfileEngine {
         };
     }
 
+    /**
+     * Whether a property's number takes part in sums: not beyond 10^±10,000. Such a number is valid JSON an event
+     * may carry, but summed exactly with an ordinary one it needs as many digits as the exponents are apart (a
+     * profile state of millions of digits, which a fuzzed event produced), and near the int scale limits the sum
+     * overflows. It is still kept as the property's last value.
+     */
+    static boolean summable(BigDecimal n) {
+        long adjustedExponent = (long) n.precision() - n.scale() - 1;
+        return Math.abs(adjustedExponent) <= 10_000;
+    }
+
     private static Value number(BigDecimal n) {
         BigDecimal stripped = n.stripTrailingZeros();
-        if (stripped.scale() <= 0 && stripped.toBigIntegerExact().bitLength() < 64) {
-            return Value.newBuilder().setIntValue(stripped.longValueExact()).build();
+        long integerDigits = (long) stripped.precision() - stripped.scale();
+        if (stripped.scale() <= 0 && integerDigits <= 40) {
+            java.math.BigInteger whole = stripped.toBigIntegerExact();
+            return whole.bitLength() < 64
+                    ? Value.newBuilder().setIntValue(whole.longValueExact()).build()
+                    : Value.newBuilder().setBigIntegerValue(whole.toString()).build();
         }
-        return stripped.scale() <= 0
-                ? Value.newBuilder().setBigIntegerValue(stripped.toBigIntegerExact().toString()).build()
-                : Value.newBuilder().setDecimalValue(stripped.toPlainString()).build();
+        // Beyond 40 digits either side of the point, the plain form could be thousands of digits: scientific
+        // notation is the same JSON number, written short.
+        return stripped.scale() > 0 && stripped.scale() <= 40 && integerDigits <= 40
+                ? Value.newBuilder().setDecimalValue(stripped.toPlainString()).build()
+                : Value.newBuilder().setDecimalValue(stripped.toString()).build();
     }
 
     /**

@@ -22,6 +22,13 @@ import dev.cairn.platform.consent.SubjectConsent.PurposeChoice;
  */
 public class ProfileState {
 
+    /**
+     * Sums are exact to 34 significant digits (IEEE decimal128), beyond every amount an event carries; unbounded,
+     * one event of 1e50000 beside one of 1.5 made a sum of 50,000 digits, which the state store could not read
+     * back (the task failed on it forever).
+     */
+    public static final java.math.MathContext SUM_PRECISION = java.math.MathContext.DECIMAL128;
+
     public String profileId;
     /** Identifiers ("namespace:value") known to belong to this profile. */
     public TreeSet<String> identifiers = new TreeSet<>();
@@ -125,7 +132,7 @@ public class ProfileState {
 
         public void add(Bucket other) {
             count += other.count;
-            other.sums.forEach((k, v) -> sums.merge(k, v, BigDecimal::add));
+            other.sums.forEach((k, v) -> sums.merge(k, v, (a, b) -> a.add(b, SUM_PRECISION)));
             other.last.forEach((k, v) -> {
                 if (v.isAfter(last.get(k))) {
                     last.put(k, v);

@@ -14,7 +14,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 public final class ProfileStateCodec {
 
-    private static final ObjectMapper JSON = new ObjectMapper()
+    /**
+     * No limit on number length when reading: state written before sums were bounded can hold numbers of thousands
+     * of digits, and a state the codec wrote but cannot read fails its stream task on every retry.
+     */
+    private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                    .maxNumberLength(Integer.MAX_VALUE).build())
+            .build())
             .setVisibility(PropertyAccessor.ALL, JsonAutoDetect.Visibility.NONE)
             .setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.PUBLIC_ONLY)
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
