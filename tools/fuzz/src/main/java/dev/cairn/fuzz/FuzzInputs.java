@@ -26,8 +26,9 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.engine.SourceOfRandomness;
 
 /**
- * Seeded generators of Segment JSON events and gRPC EventInputs for ingest's fuzz suite ({@code IngestFuzzTest}) and the {@code fuzz-drain} load-test scenario: mostly plausible,
- * with every field now and then replaced by what a careless or hostile client sends (control characters,
+ * Seeded generators of Segment JSON events and gRPC EventInputs for ingest's fuzz suite ({@code IngestFuzzTest})
+ * and the {@code fuzz-drain} load-test scenario: mostly plausible, with every field now and then replaced by what
+ * a careless or hostile client sends (control characters,
  * unpaired surrogates, wrong types, overlong values, extreme numbers and times, deep nesting). One instance per
  * request, built from the request's own seed, so any failing request can be generated again alone.
  * <p>
