@@ -61,12 +61,14 @@ public class IngestWiring {
 
     @Produces
     @Singleton
-    TransactionalPublisher publisher(KafkaClients kafka, IngestConfig config) {
+    TransactionalPublisher publisher(KafkaClients kafka, IngestConfig config, MeterRegistry registry) {
         var group = config.groupCommit();
-        return new TransactionalPublisher(kafka.config(Map.of()), instanceId(config), config.producers(),
-                config.producerAcquireTimeout(),
+        TransactionalPublisher publisher = new TransactionalPublisher(kafka.config(Map.of()), instanceId(config),
+                config.producers(), config.producerAcquireTimeout(),
                 new TransactionalPublisher.GroupCommit(group.maxWait(), group.maxRecords(), group.maxBytes()),
                 Map.of());
+        IngestMetrics.bind(registry, publisher);
+        return publisher;
     }
 
     /** See {@link IngestConfig#instanceId()}. */
