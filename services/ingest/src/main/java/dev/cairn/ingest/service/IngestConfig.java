@@ -79,9 +79,11 @@ public interface IngestConfig {
          * How long after the oldest request of a transaction others may still join it. Each request waits at most
          * this much longer for its answer; in exchange a commit (a few round trips to the transaction coordinator)
          * is paid once for every request that joined. 0 takes only the requests already waiting; at most 10s (the
-         * transaction is open meanwhile, and Kafka aborts one open longer than its 30 s timeout).
+         * transaction is open meanwhile, and Kafka aborts one open longer than its 30 s timeout). 0 by default:
+         * requests that queue while a transaction commits share the next one, at no added latency; a 3 ms wait
+         * measured no throughput gain here (at 8 batches in flight, 1.07 requests per transaction) and a worse p99.
          */
-        @WithDefault("3ms")
+        @WithDefault("0ms")
         Duration maxWait();
 
         /**
