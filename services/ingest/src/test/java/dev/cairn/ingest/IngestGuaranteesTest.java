@@ -52,6 +52,9 @@ import dev.cairn.testsupport.TopicReader;
 @QuarkusTest
 class IngestGuaranteesTest {
 
+    static final TransactionalPublisher.GroupCommit GROUP_COMMIT = new TransactionalPublisher.GroupCommit(
+            Duration.ofMillis(3), 10_000, 16 << 20);
+
     @Inject
     SourceRegistry sources;
     @Inject
@@ -100,10 +103,12 @@ class IngestGuaranteesTest {
             throws Exception {
         // A second, independent pipeline with its own producers: a second replica sharing Kafka and Redis.
         try (TransactionalPublisher secondPublisher = new TransactionalPublisher(
-                RealInfra.kafka().clientConfig("ingest", Map.of()), 2, Duration.ofSeconds(5),
-                Map.of())) {
-            EventIngestor first = instance(new TransactionalPublisher(
-                    RealInfra.kafka().clientConfig("ingest", Map.of()), 2, Duration.ofSeconds(5), Map.of()));
+                RealInfra.kafka().clientConfig("ingest", Map.of()), "guarantees-second", 2, Duration.ofSeconds(5),
+                GROUP_COMMIT, Map.of());
+                TransactionalPublisher firstPublisher = new TransactionalPublisher(
+                        RealInfra.kafka().clientConfig("ingest", Map.of()), "guarantees-first", 2,
+                        Duration.ofSeconds(5), GROUP_COMMIT, Map.of())) {
+            EventIngestor first = instance(firstPublisher);
             EventIngestor second = instance(secondPublisher);
             String user = id("user");
             List<EventInput> events = IntStream.range(0, 20).mapToObj(i -> order(id("twin"), user)).toList();
@@ -172,8 +177,8 @@ class IngestGuaranteesTest {
     void a_failed_transaction_stores_none_of_its_records_and_a_retry_stores_each_once() {
         String marker = id("atomic");
         try (TransactionalPublisher publisher = new TransactionalPublisher(
-                RealInfra.kafka().clientConfig("ingest", Map.of()), 1, Duration.ofSeconds(5),
-                Map.of("max.request.size", "4000000"))) {
+                RealInfra.kafka().clientConfig("ingest", Map.of()), "guarantees-atomic", 1, Duration.ofSeconds(5),
+                GROUP_COMMIT, Map.of("max.request.size", "4000000"))) {
             // The middle record is larger than the broker accepts (1 MB): the whole transaction must abort.
             byte[] incompressible = new byte[2_000_000];
             new java.util.Random(7).nextBytes(incompressible);

@@ -54,9 +54,49 @@ public interface IngestConfig {
     @WithDefault("4")
     int producers();
 
-    /** How long a request waits for a free producer before it is answered with backpressure. */
+    /**
+     * How long a request may wait for a transaction to take it before it is answered with backpressure (nothing of
+     * it sent).
+     */
     @WithDefault("2s")
     Duration producerAcquireTimeout();
+
+    /**
+     * This replica among ingest's, in its transactional ids ({@code cairn-ingest-<instance-id>-<n>}): unset, the
+     * HOSTNAME environment variable (a Kubernetes pod's name), else the machine's host name. It must differ between
+     * replicas running at once (two with the same id fence each other's producers) and should stay the same when
+     * one restarts, so that the restart fences its zombie and aborts the transactions it left open at once instead
+     * of after the transaction timeout.
+     */
+    Optional<String> instanceId();
+
+    /** Requests arriving close together share one Kafka transaction ({@link TransactionalPublisher}). */
+    GroupCommitConfig groupCommit();
+
+    interface GroupCommitConfig {
+
+        /**
+         * How long after the oldest request of a transaction others may still join it. Each request waits at most
+         * this much longer for its answer; in exchange a commit (a few round trips to the transaction coordinator)
+         * is paid once for every request that joined. 0 takes only the requests already waiting; at most 10s (the
+         * transaction is open meanwhile, and Kafka aborts one open longer than its 30 s timeout). 0 by default:
+         * requests that queue while a transaction commits share the next one, at no added latency; a 3 ms wait
+         * measured no throughput gain here (at 8 batches in flight, 1.07 requests per transaction) and a worse p99.
+         */
+        @WithDefault("0ms")
+        Duration maxWait();
+
+        /**
+         * No request joins a transaction once it holds this many records (a request is never split, so one
+         * request alone may carry more: up to 2,500 events and a few records each).
+         */
+        @WithDefault("10000")
+        int maxRecords();
+
+        /** No request joins a transaction once it holds this many bytes of keys and values. */
+        @WithDefault("16777216")
+        long maxBytes();
+    }
 
     /**
      * The PII hashing key (base64, at least 16 bytes). A secret: never in contracts/. Either this, or the

@@ -1,6 +1,8 @@
 package dev.cairn.ingest.service;
 
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
@@ -55,6 +57,25 @@ public final class IngestMetrics {
 
     void rateLimited(String source, int events) {
         registry.counter("cairn.ingest.rate_limited", "source", source).increment(events);
+    }
+
+    /**
+     * Group commit at work: transactions ended (by result), and the requests and records they carried. Requests
+     * per transaction is the rate of {@code cairn_ingest_transaction_requests_total} over that of
+     * {@code cairn_ingest_transactions_total}.
+     */
+    static void bind(MeterRegistry registry, TransactionalPublisher publisher) {
+        FunctionCounter.builder("cairn.ingest.transactions", publisher, p -> p.stats().committedTransactions())
+                .tag("result", "committed").register(registry);
+        FunctionCounter.builder("cairn.ingest.transactions", publisher,
+                p -> p.stats().transactions() - p.stats().committedTransactions()).tag("result", "failed")
+                .register(registry);
+        FunctionCounter.builder("cairn.ingest.transaction.requests", publisher, p -> p.stats().requests())
+                .register(registry);
+        FunctionCounter.builder("cairn.ingest.transaction.records", publisher, p -> p.stats().records())
+                .register(registry);
+        Gauge.builder("cairn.ingest.transaction.waiting", publisher, TransactionalPublisher::waiting)
+                .description("requests waiting for a transaction").register(registry);
     }
 
     /** Time from a request's arrival to its answer (after Kafka's commit for accepted events). */

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 import jakarta.enterprise.inject.Disposes;
@@ -60,9 +61,28 @@ public class IngestWiring {
 
     @Produces
     @Singleton
-    TransactionalPublisher publisher(KafkaClients kafka, IngestConfig config) {
-        return new TransactionalPublisher(kafka.config(Map.of()), config.producers(), config.producerAcquireTimeout(),
+    TransactionalPublisher publisher(KafkaClients kafka, IngestConfig config, MeterRegistry registry) {
+        var group = config.groupCommit();
+        TransactionalPublisher publisher = new TransactionalPublisher(kafka.config(Map.of()), instanceId(config),
+                config.producers(), config.producerAcquireTimeout(),
+                new TransactionalPublisher.GroupCommit(group.maxWait(), group.maxRecords(), group.maxBytes()),
                 Map.of());
+        IngestMetrics.bind(registry, publisher);
+        return publisher;
+    }
+
+    /** See {@link IngestConfig#instanceId()}. */
+    static String instanceId(IngestConfig config) {
+        return config.instanceId().filter(s -> !s.isBlank())
+                .or(() -> Optional.ofNullable(System.getenv("HOSTNAME")).filter(s -> !s.isBlank()))
+                .orElseGet(() -> {
+                    try {
+                        return java.net.InetAddress.getLocalHost().getHostName();
+                    } catch (java.net.UnknownHostException e) {
+                        throw new IllegalStateException("no cairn.ingest.instance-id, no HOSTNAME and no host name:"
+                                + " set cairn.ingest.instance-id (CAIRN_INGEST_INSTANCE_ID)", e);
+                    }
+                });
     }
 
     void close(@Disposes TransactionalPublisher publisher) {
