@@ -49,7 +49,7 @@ final class Demo {
 
         step("2. identity: who is the anonymous visitor now? (resolve " + anonymousId + ")");
         String resolve = "{\"identifier\":{\"namespace\":\"anonymous_id\",\"value\":\"" + anonymousId + "\"}}";
-        expect(() -> cli.invoke("identity", "Resolve", resolve), r -> r.contains(userId), Duration.ofSeconds(30),
+        expect(() -> cli.invoke("identity", "Resolve", resolve), r -> r.contains(userId), Duration.ofSeconds(60),
                 "identity resolved the anonymous visitor to " + userId);
 
         step("3. consent: the user grants analytics and withdraws marketing email (EU)");
@@ -69,13 +69,13 @@ final class Demo {
                  {"subject":{"namespace":"anonymous_id","value":"%1$s"},"purpose":"marketing_email","jurisdiction":"EU"}]}
                 """
                 .formatted(anonymousId);
-        expect(() -> cli.invoke("consent", "Decide", decide), r -> r.contains("allowed"), Duration.ofSeconds(30),
+        expect(() -> cli.invoke("consent", "Decide", decide), r -> r.contains("allowed"), Duration.ofSeconds(60),
                 "consent decided for the anonymous id as for the user");
 
         step("5. segments: which audiences is the user in now? (the order makes them active in the last 7 days)");
         String memberships = "{\"profile\":{\"identifier\":{\"namespace\":\"user_id\",\"value\":\"" + userId + "\"}}}";
         expect(() -> cli.invoke("segments", "ListMemberships", memberships), r -> r.contains("active_last_7_days"),
-                Duration.ofSeconds(30), "the user entered active_last_7_days");
+                Duration.ofSeconds(60), "the user entered active_last_7_days");
 
         out.println(failures == 0
                 ? "\nThe whole story ran end to end."
