@@ -71,10 +71,9 @@ public final class FuzzDrain implements Scenario {
             "cairn.events.governed.v1", List.of("cairn.dead-letters.segments.v1"));
 
     private static final String[] SOURCES = {"backend", "web", "mobile"};
-    private static final ObjectWriter ESCAPED = new ObjectMapper().writer()
-            .with(JsonWriteFeature.ESCAPE_NON_ASCII);
-    private static final ObjectWriter RAW = new ObjectMapper().writer();
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectWriter ESCAPED = JSON.writer().with(JsonWriteFeature.ESCAPE_NON_ASCII);
+    private static final ObjectWriter RAW = JSON.writer();
 
     @Override
     public String name() {
