@@ -46,8 +46,9 @@ class RebuildTest {
         try {
             IdentityFixture.awaitResolution(channel, email, Resolution::getFound);
             IdentityFixture.awaitResolution(channel, tablet, Resolution::getFound);
-            // Sent one after the other so the log has a merge, then a demotion with its split.
-            IdentityFixture.publish(IdentityFixture.links(u1, a1, a2));
+            // Sent one after the other so the log has a merge, then a demotion. The login carries the email: an
+            // anonymous id alone never joins the email's profile to a user_id (rules.yaml, weak_links).
+            IdentityFixture.publish(IdentityFixture.links(u1, a1, a2, email));
             IdentityFixture.awaitResolution(channel, email, r -> r.getIdentifiersCount() == 5);
             IdentityFixture.publish(IdentityFixture.links(u2, tablet));
             IdentityFixture.awaitResolution(channel, tablet, Resolution::getAmbiguous);

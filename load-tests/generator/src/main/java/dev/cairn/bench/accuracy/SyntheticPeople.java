@@ -1,6 +1,7 @@
 package dev.cairn.bench.accuracy;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -18,6 +19,15 @@ import dev.cairn.proto.ingest.v1.EventInput;
  * variants, phone punctuation variants, household devices shared by two people, office kiosks shared by
  * several, junk identifiers sent by many ("undefined", zero IDFA, test@example.com, info@…), and phone
  * numbers recycled from one person to another.
+ *
+ * <p>
+ * Beyond those, people who never log in and only ever give an email (a newsletter, a guest checkout): one in
+ * twenty shares a household laptop and a landline with the next person, who logs in; two in twenty pass a phone
+ * number from one to the other (recycled between two email-only people). The two people of such a pair arrive in
+ * either order: in half the pairs the one who logs in does so first on the shared laptop (a brand-new user_id),
+ * in the others last. {@link #interleaved()} then shuffles each round across people (each person's own events
+ * stay in order), as partitions and concurrent clients deliver them. Nothing but a weak identifier ever joins
+ * the two people of a pair, so any merge of them is an over-merge.
  *
  * <p>
  * The truth is the set of items: identifiers that belong to exactly one person (user_id, email, phone,
@@ -38,6 +48,7 @@ public final class SyntheticPeople {
 
     private final String run;
     private final Random random;
+    private final long seed;
     private int message;
 
     /**
@@ -47,25 +58,51 @@ public final class SyntheticPeople {
     public SyntheticPeople(String run, int people, long seed, int phoneBase) {
         this.run = run;
         this.random = new Random(seed);
+        this.seed = seed;
         String[] junkAnonymous = {"undefined", "null", "00000000-0000-0000-0000-000000000000"};
         String[] junkEmail = {"test@example.com", "info@" + run + "-corp.cairn.dev", "noreply@" + run + ".cairn.dev"};
         for (int k = 0; k < people; k++) {
             String person = "p" + k;
             List<EventInput> events = new ArrayList<>();
-            String userId = run + "-u-" + k;
+            // Email-only people never send a user_id: they identify with their email alone.
+            boolean emailOnly = k % 20 == 13 || k % 20 == 17 || k % 20 == 18;
+            String userId = emailOnly ? null : run + "-u-" + k;
             String email = "first" + k + ".last@" + run + "-mail.cairn.dev";
             String phoneDigits = String.format(Locale.ROOT, "3%04d%05d", phoneBase % 10_000, k);
-            item(person, "user_id", userId);
+            if (emailOnly) {
+                count("email_only_person");
+            } else {
+                item(person, "user_id", userId);
+            }
             item(person, "email", email);
-            boolean recycledFrom = k % 20 == 6 && k > 0; // gets the phone person k-1 used before
+            boolean recycledFrom = (k % 20 == 6 || k % 20 == 18) && k > 0; // gets the phone person k-1 used before
             String phone = phoneDigits;
             if (recycledFrom) {
                 phone = String.format(Locale.ROOT, "3%04d%05d", phoneBase % 10_000, k - 1);
                 count("recycled_phone");
-            } else if (k % 20 != 5) {
+            } else if (k % 20 == 13 || k % 20 == 14) {
+                // A household landline: the email-only person k (13) and the next one (14), who logs in, both give it.
+                phone = String.format(Locale.ROOT, "3%04d%05d", phoneBase % 10_000, k - k % 20 + 13);
+                count("shared_landline");
+            } else if (k % 20 != 5 && k % 20 != 17) {
                 item(person, "phone", "+1" + phoneDigits);
             } else {
                 count("phone_later_recycled"); // person k's phone moves to k+1: it belongs to neither for certain
+            }
+            List<EventInput> sharedLaptop = new ArrayList<>();
+            if (k % 20 == 13 || k % 20 == 14) {
+                // The household laptop of the pair (13, 14): 13 gives an email on it, 14 logs in on it.
+                count("household_laptop_email_only_and_login");
+                String laptop = run + "-lap-" + (k - k % 20 + 13);
+                String anonymous = run + "-lapa-" + k;
+                item(person, "anonymous_id", anonymous);
+                sharedLaptop.add(track(anonymous, null, laptop, null, null));
+                sharedLaptop.add(identify(anonymous, userId, laptop, emailOnly ? variantEmail(email) : null, null));
+            }
+            if (!sharedLaptop.isEmpty() && (emailOnly || k / 20 % 2 == 0)) {
+                // Half the pairs: the laptop session comes first (for 14, the very first login, a new user_id).
+                events.addAll(sharedLaptop);
+                sharedLaptop.clear();
             }
             int devices = 1 + random.nextInt(3);
             for (int d = 0; d < devices; d++) {
@@ -78,7 +115,8 @@ public final class SyntheticPeople {
                     events.add(track(anonymous, null, device, null, null));
                     events.add(track(anonymous, null, device, null, null));
                     if (s == 0 || random.nextInt(3) > 0) {
-                        events.add(identify(anonymous, userId, device, variantEmail(email), variantPhone(phone)));
+                        String phoneGiven = emailOnly && random.nextBoolean() ? null : variantPhone(phone);
+                        events.add(identify(anonymous, userId, device, variantEmail(email), phoneGiven));
                     } else {
                         count("session_without_login");
                     }
@@ -107,7 +145,7 @@ public final class SyntheticPeople {
                 String anonymous = run + "-oa-" + k;
                 item(person, "anonymous_id", anonymous);
                 events.add(track(anonymous, null, kiosk, null, null));
-                events.add(identify(anonymous, userId, kiosk, null, null));
+                events.add(identify(anonymous, userId, kiosk, emailOnly ? variantEmail(email) : null, null));
             }
             if (k % 4 == 3) {
                 // Junk: a broken SDK sends a placeholder anonymous id, a zero IDFA or a shared mailbox.
@@ -116,6 +154,7 @@ public final class SyntheticPeople {
                 events.add(identify(junk, userId, "00000000-0000-0000-0000-000000000000",
                         junkEmail[random.nextInt(junkEmail.length)], null));
             }
+            events.addAll(sharedLaptop); // the other half of the pairs: the laptop session comes last
             eventsByPerson.add(events);
         }
     }
@@ -181,16 +220,24 @@ public final class SyntheticPeople {
         return base(anonymous, userId, device).setType(EventType.EVENT_TYPE_IDENTIFY).setTraits(traits).build();
     }
 
-    /** The persons' events interleaved, one event of each person in turn, as concurrent people would send. */
+    /**
+     * The persons' events interleaved, one event of each person in turn, as concurrent people would send; each
+     * round in an order of its own (seeded), so who comes first across people varies while every person's own
+     * events stay in order.
+     */
     public List<EventInput> interleaved() {
         List<EventInput> out = new ArrayList<>();
+        Random order = new Random(seed);
         int longest = eventsByPerson.stream().mapToInt(List::size).max().orElse(0);
         for (int i = 0; i < longest; i++) {
+            List<EventInput> round = new ArrayList<>();
             for (List<EventInput> events : eventsByPerson) {
                 if (i < events.size()) {
-                    out.add(events.get(i));
+                    round.add(events.get(i));
                 }
             }
+            Collections.shuffle(round, order);
+            out.addAll(round);
         }
         return out;
     }

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  * builds it.
  */
 public record IdentityRules(Map<String, NamespaceRule> namespaces, List<BlockedRule> blocked,
-        String defaultCountryCode, MergeCaps mergeCaps) {
+        String defaultCountryCode, MergeCaps mergeCaps, int strongPriority) {
 
     /** Priority of a namespace without one: every namespace but user_id is 5 unless the contract says otherwise. */
     public static final int DEFAULT_PRIORITY = 5;
@@ -54,6 +54,15 @@ public record IdentityRules(Map<String, NamespaceRule> namespaces, List<BlockedR
             throw new IllegalArgumentException("namespace not declared in contracts/identity/rules.yaml: " + name);
         }
         return rule;
+    }
+
+    /**
+     * Whether identifiers of the namespace name one person (user_id, email, crm_id): priority at most
+     * {@code weak_links.strong_priority} and never shared. A weak identifier never joins two of them.
+     */
+    public boolean strong(String namespace) {
+        NamespaceRule rule = namespaces.get(namespace);
+        return rule != null && !rule.sharedBecomesAmbiguous() && rule.priority() <= strongPriority;
     }
 
     public int priority(String namespace) {

@@ -35,7 +35,10 @@ public final class IdentityRulesLoader {
     private static final Pattern DURATION = Pattern.compile("^(\\d+)([dhm])$");
     private static final Set<String> NAMESPACE_KEYS = Set.of("priority", "limit", "window", "normalize", "shared");
     private static final Set<String> TOP_KEYS = Set.of("version", "namespaces", "normalization", "blocked",
-            "merge_caps");
+            "merge_caps", "weak_links");
+
+    /** user_id (1) and email/crm_id (2) are strong unless the contract says otherwise. */
+    static final int DEFAULT_STRONG_PRIORITY = 2;
 
     private IdentityRulesLoader() {
     }
@@ -60,10 +63,11 @@ public final class IdentityRulesLoader {
         }
         List<BlockedRule> blocked = blocked(root.path("blocked"), namespaces, problems);
         MergeCaps caps = caps(root.path("merge_caps"), problems);
+        int strongPriority = strongPriority(root.path("weak_links"), namespaces, problems);
         if (!problems.isEmpty()) {
             throw new InvalidRulesException(describedAs, problems);
         }
-        return new IdentityRules(Map.copyOf(namespaces), List.copyOf(blocked), countryCode, caps);
+        return new IdentityRules(Map.copyOf(namespaces), List.copyOf(blocked), countryCode, caps, strongPriority);
     }
 
     private static Map<String, NamespaceRule> namespaces(JsonNode node, List<String> problems) {
@@ -183,6 +187,27 @@ public final class IdentityRulesLoader {
             problems.add("merge_caps.max_profile_size: at least 2");
         }
         return new MergeCaps(perEvent, size);
+    }
+
+    private static int strongPriority(JsonNode node, Map<String, NamespaceRule> namespaces, List<String> problems) {
+        unknownKeys(node, Set.of("strong_priority"), "weak_links.", problems);
+        JsonNode value = node.path("strong_priority");
+        int strongPriority = DEFAULT_STRONG_PRIORITY;
+        if (!value.isMissingNode()) {
+            if (!value.canConvertToInt() || value.asInt() < 1 || value.asInt() > 10) {
+                problems.add("weak_links.strong_priority: 1 to 10 (namespaces of at most this priority are strong)");
+                return DEFAULT_STRONG_PRIORITY;
+            }
+            strongPriority = value.asInt();
+        }
+        // A strong namespace that is also shared would be both the evidence and the suspect: refuse it.
+        for (NamespaceRule ns : namespaces.values()) {
+            if (ns.sharedBecomesAmbiguous() && ns.priority() <= strongPriority) {
+                problems.add("namespaces." + ns.name() + ": shared: ambiguous needs a priority above"
+                        + " weak_links.strong_priority (" + strongPriority + ")");
+            }
+        }
+        return strongPriority;
     }
 
     private static Optional<Duration> duration(String text, String at, List<String> problems) {

@@ -22,7 +22,8 @@ import dev.cairn.proto.events.v1.IdentityChangeKind;
 /**
  * Decides what identifiers seen together do to the graph, by the rules of contracts/identity/rules.yaml
  * (after {@link IdentifierScreen} has removed blocked values and normalized the rest): namespace limits and
- * priority, demotion of shared identifiers to ambiguous with the split it implies, and merge caps. Pure: it
+ * priority, demotion of shared identifiers to ambiguous with the split it implies (when they would push a profile
+ * past a limit, or join two people's strong identifiers), and merge caps. Pure: it
  * reads and changes a {@link GraphView} and returns the log entries that explain every change, so the same
  * input in the same order always gives the same graph.
  */
@@ -98,6 +99,14 @@ public final class GraphDecider {
                         view.move(x.hash(), own);
                     }
                 }
+                continue;
+            }
+            if (x.profileId() != null && rules.namespace(x.namespace()).sharedBecomesAmbiguous()
+                    && holdsStrong(clusterMembers) && holdsStrong(joining)) {
+                // No limit trips (an email beside a user_id), yet the weak identifier is all that joins two
+                // people's strong identifiers: a household device, its anonymous id or a recycled phone. Strong
+                // identifiers only meet through an event that carries them together.
+                out.addAll(demote(view, x, "weak_link." + x.namespace()));
                 continue;
             }
             boolean joinsExisting = x.profileId() != null && !clusterProfiles.isEmpty();
@@ -283,6 +292,10 @@ public final class GraphDecider {
     private Comparator<Node> nodeStrength() {
         return Comparator.comparingInt((Node n) -> rules.priority(n.namespace()))
                 .thenComparing(n -> n.linkedAt() == null ? Instant.MAX : n.linkedAt()).thenComparing(Node::hash);
+    }
+
+    private boolean holdsStrong(List<Node> nodes) {
+        return nodes.stream().anyMatch(n -> rules.strong(n.namespace()));
     }
 
     /** The first namespace whose limit the members would exceed, counting only identifiers inside its window. */

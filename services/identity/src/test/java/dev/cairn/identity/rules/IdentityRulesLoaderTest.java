@@ -35,6 +35,31 @@ public class IdentityRulesLoaderTest {
         assertEquals(Duration.ofDays(90), rules.namespace("device_id").window().get());
         assertTrue(rules.blocked().stream().anyMatch(b -> b.name().equals("zeros")));
         assertTrue(rules.mergeCaps().maxProfilesPerEvent() >= 2);
+        assertTrue(rules.strong("user_id") && rules.strong("email") && rules.strong("crm_id"));
+        assertFalse(rules.strong("phone") || rules.strong("device_id") || rules.strong("anonymous_id"));
+        assertTrue(rules.namespace("phone").sharedBecomesAmbiguous(), "phone numbers are recycled and shared");
+    }
+
+    @Test
+    void a_shared_namespace_cannot_be_strong_and_the_threshold_is_checked() {
+        InvalidRulesException e = assertThrows(InvalidRulesException.class, () -> parse("""
+                version: 1
+                namespaces:
+                  user_id: {priority: 1, limit: 1}
+                  anonymous_id: {priority: 2, shared: ambiguous}
+                weak_links: {strong_priority: 2, typo: 1}
+                """));
+        String all = String.join("\n", e.problems());
+        assertTrue(all.contains("namespaces.anonymous_id: shared: ambiguous needs a priority above"), all);
+        assertTrue(all.contains("weak_links.typo: unknown key"), all);
+        e = assertThrows(InvalidRulesException.class, () -> parse("""
+                version: 1
+                namespaces:
+                  user_id: {priority: 1}
+                  anonymous_id: {}
+                weak_links: {strong_priority: 0}
+                """));
+        assertTrue(e.problems().get(0).startsWith("weak_links.strong_priority"), e.problems().toString());
     }
 
     @Test

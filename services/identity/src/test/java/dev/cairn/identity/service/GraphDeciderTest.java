@@ -240,4 +240,67 @@ class GraphDeciderTest {
         g.event("anonymous_id:a1", "user_id:u1");
         assertEquals(List.of(), g.event("anonymous_id:a1", "user_id:u1"));
     }
+    @Test
+    void a_household_device_never_joins_someone_who_only_gave_an_email_to_someone_who_logs_in() {
+        Graph g = new Graph();
+        // She never logs in: she gave her email on the family laptop, once.
+        g.event("anonymous_id:a-her", "device_id:laptop", "email:her@x.org");
+        // He has an account, from his phone.
+        g.event("anonymous_id:a-his-phone", "user_id:him", "email:him@x.org");
+        // He logs in on the laptop: an email beside a user_id trips no limit, the laptop alone joins them.
+        List<PlannedChange> changes = g.event("anonymous_id:a-his", "device_id:laptop", "user_id:him");
+        assertEquals(IdentityChangeKind.IDENTITY_CHANGE_KIND_AMBIGUOUS, changes.get(0).kind(), changes.toString());
+        assertEquals("weak_link.device_id", changes.get(0).rule());
+        assertTrue(g.nodes.get("device_id:laptop").ambiguous());
+        assertTrue(!g.profile("email:her@x.org").equals(g.profile("user_id:him")), changes.toString());
+        assertEquals(Set.of("anonymous_id:a-her", "email:her@x.org", "device_id:laptop"), g.members("email:her@x.org"),
+                "her session stays with her email; the laptop stays, flagged, where it was first linked");
+        assertEquals(Set.of("anonymous_id:a-his", "anonymous_id:a-his-phone", "user_id:him", "email:him@x.org"),
+                g.members("user_id:him"));
+    }
+
+    @Test
+    void the_order_the_two_people_arrive_in_does_not_matter_and_a_first_login_is_no_exception() {
+        Graph g = new Graph();
+        // His very first event is the login on the laptop: his user_id is new, not yet a profile.
+        g.event("anonymous_id:a-his", "device_id:laptop", "user_id:him");
+        List<PlannedChange> changes = g.event("anonymous_id:a-her", "device_id:laptop", "email:her@x.org");
+        assertEquals("weak_link.device_id", changes.get(0).rule(), changes.toString());
+        assertEquals(Set.of("anonymous_id:a-her", "email:her@x.org"), g.members("email:her@x.org"));
+        assertEquals(Set.of("anonymous_id:a-his", "device_id:laptop", "user_id:him"), g.members("user_id:him"));
+
+        Graph reversed = new Graph();
+        reversed.event("anonymous_id:a-her", "device_id:laptop", "email:her@x.org");
+        reversed.event("anonymous_id:a-his", "device_id:laptop", "user_id:him");
+        assertTrue(!reversed.profile("email:her@x.org").equals(reversed.profile("user_id:him")));
+        assertEquals(Set.of("anonymous_id:a-his", "user_id:him"), reversed.members("user_id:him"));
+    }
+
+    @Test
+    void a_recycled_phone_never_joins_its_old_owners_email_to_its_new_owners() {
+        Graph g = new Graph();
+        g.event("email:old@x.org", "phone:+15550100");
+        List<PlannedChange> changes = g.event("email:new@x.org", "phone:+15550100");
+        assertEquals("weak_link.phone", changes.get(0).rule(), changes.toString());
+        assertTrue(!g.profile("email:old@x.org").equals(g.profile("email:new@x.org")));
+        assertEquals(Set.of("email:new@x.org"), g.members("email:new@x.org"));
+    }
+
+    @Test
+    void weak_identifiers_still_join_a_visitor_to_their_own_login() {
+        Graph g = new Graph();
+        // Anonymous browsing on two devices, then a login on each: only one side ever holds a strong identifier.
+        g.event("anonymous_id:a1", "device_id:d1");
+        g.event("anonymous_id:a2", "device_id:d2", "phone:+15550199");
+        g.event("anonymous_id:a1", "device_id:d1", "user_id:u1", "email:u1@x.org");
+        List<PlannedChange> changes = g.event("anonymous_id:a2", "device_id:d2", "user_id:u1");
+        assertEquals(IdentityChangeKind.IDENTITY_CHANGE_KIND_MERGED, changes.get(0).kind(), changes.toString());
+        assertEquals(Set.of("anonymous_id:a1", "device_id:d1", "user_id:u1", "email:u1@x.org", "anonymous_id:a2",
+                "device_id:d2", "phone:+15550199"), g.members("user_id:u1"));
+        // Two strong identifiers seen together in one event still link: that is the evidence weak links lack.
+        g.event("email:her@x.org", "anonymous_id:a9");
+        g.event("email:her@x.org", "user_id:her");
+        assertEquals(g.profile("user_id:her"), g.profile("anonymous_id:a9"));
+    }
+
 }
