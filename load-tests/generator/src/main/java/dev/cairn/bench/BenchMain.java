@@ -2,6 +2,7 @@ package dev.cairn.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -32,6 +33,7 @@ import dev.cairn.bench.scenario.Scenario;
 import dev.cairn.bench.scenario.ScenarioResult;
 import dev.cairn.bench.scenario.SegmentsFreshness;
 import dev.cairn.bench.scenario.ServiceStartup;
+import dev.cairn.bench.support.ConsumerBacklog;
 import dev.cairn.bench.support.Processes;
 
 /**
@@ -47,6 +49,9 @@ public class BenchMain implements QuarkusApplication {
      * logins and erasures wait for identity) before the heavy event streams (which leave identity a backlog of
      * links); start-up last (it restarts the services).
      */
+    /** How long a scenario waits for the consumers to drain what the previous ones left. */
+    static final Duration SETTLE_MAX = Duration.ofSeconds(300);
+
     static final List<Scenario> SCENARIOS = List.of(new Baselines(), new IdentityAccuracy(), new IdentityThroughput(),
             new RpcScenarios.IdentityResolve(), new RpcScenarios.ConsentDecide(), new RpcScenarios.SegmentsIsMember(),
             new ConsentWithdrawal(), new ConsentEndToEnd(), new ErasureEndToEnd(), new FuzzDrain(),
@@ -99,8 +104,9 @@ public class BenchMain implements QuarkusApplication {
                 doc.put("scenario", s.name());
                 doc.put("smoke", smoke);
                 doc.put("started", Instant.now().toString());
-                doc.put("machine_before", Processes.machine());
                 System.out.printf("==> %s%s%n", s.name(), smoke ? " (smoke)" : "");
+                doc.put("consumers_before", awaitConsumersDrained(ctx, SETTLE_MAX));
+                doc.put("machine_before", Processes.machine());
                 ScenarioResult r;
                 Params params = new Params(root.resolve("load-tests/scenarios/" + s.name() + ".properties"), smoke,
                         overrides);
@@ -152,6 +158,40 @@ public class BenchMain implements QuarkusApplication {
         Files.writeString(out.resolve("summary.md"), markdown(runId, smoke, summary));
         System.out.println("results in " + out);
         return failed ? 1 : 0;
+    }
+
+    /**
+     * The protocol's first step, before every scenario: wait until identity, consent and segments have read
+     * everything the scenarios before left them (bounded), so that a scenario measures its own load, not the
+     * backlog of the previous one (run 12 of issue 20: segments-freshness, right after ingest-http at load 16,
+     * measured 30 s of ingest-http's backlog). What was left, and how long it took, goes into the result.
+     */
+    static Map<String, Object> awaitConsumersDrained(BenchContext ctx, Duration max) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        long start = System.nanoTime();
+        try (ConsumerBacklog backlog = new ConsumerBacklog(ctx.kafka(), 5_000)) {
+            Map<String, Map<String, Long>> left = backlog.remaining(ConsumerBacklog.CAIRN_GROUPS);
+            out.put("backlog", left);
+            if (!left.isEmpty()) {
+                System.out.printf("    waiting up to %ss for the consumers' backlog to drain: %s%n", max.toSeconds(),
+                        left);
+            }
+            while (!left.isEmpty() && System.nanoTime() - start < max.toNanos()) {
+                Thread.sleep(1000);
+                left = backlog.remaining(ConsumerBacklog.CAIRN_GROUPS);
+            }
+            out.put("waited_s", Math.round((System.nanoTime() - start) / 1e7) / 100.0);
+            if (!left.isEmpty()) {
+                out.put("still_left", left);
+                System.out.printf("    started with a backlog still left after %ss: %s%n", max.toSeconds(), left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            out.put("not_read", e.toString());
+        } catch (Exception e) {
+            out.put("not_read", e.toString());
+        }
+        return out;
     }
 
     /** The run as Markdown tables, to copy into load-tests/README.md (figures are never typed by hand). */

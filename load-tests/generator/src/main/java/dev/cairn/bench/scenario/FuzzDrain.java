@@ -56,8 +56,7 @@ import dev.cairn.proto.ingest.v1.IngestServiceGrpc;
  */
 public final class FuzzDrain implements Scenario {
 
-    /** The consumer groups of the stack: identity, consent and segments' Kafka Streams application. */
-    static final List<String> GROUPS = List.of("cairn-identity", "cairn-consent", "cairn-segments");
+    private static final List<String> GROUPS = ConsumerBacklog.CAIRN_GROUPS;
 
     /**
      * Each consumed topic and the dead-letter topics its consumers set a poison record aside in: one per consumer

@@ -32,6 +32,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 public final class ConsumerBacklog implements AutoCloseable {
 
+    /** The consumer groups of the stack: identity, consent and segments' Kafka Streams application. */
+    public static final List<String> CAIRN_GROUPS = List.of("cairn-identity", "cairn-consent", "cairn-segments");
+
     private final Admin admin;
     private final KafkaConsumer<byte[], byte[]> reader;
     private final long readLimit;
