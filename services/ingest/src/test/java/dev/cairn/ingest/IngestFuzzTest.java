@@ -85,6 +85,8 @@ class IngestFuzzTest {
     /** The run stops after this many failures (raise it to survey every kind of failure at once). */
     private static final int MAX_FAILURES = Integer.getInteger("fuzz.max-failures", 40);
     private static final int SHOWN_FAILURES = 40;
+    /** Quarkus' quarkus.http.limits.max-header-size (20K, not changed by ingest): one header longer is surely over. */
+    private static final int MAX_HEADER_BYTES = 20 * 1024;
 
     private static final MethodDescriptor<byte[], byte[]> RAW_INGEST_BATCH = IngestServiceGrpc.getIngestBatchMethod()
             .toBuilder(new RawBytes(), new RawBytes()).build();
@@ -164,6 +166,7 @@ class IngestFuzzTest {
     private long http(HttpClient client, FuzzInputs in, long n) throws Exception {
         String writeKey = in.chance(0.7) ? WriteKeysTestResource.BACKEND_KEY : WriteKeysTestResource.WEB_KEY;
         String[] singles = {"track", "identify", "page", "screen", "group", "alias", "t", "i", "p", "s", "g", "a"};
+        boolean headersOverLimit = false;
         String path;
         byte[] body;
         int events;
@@ -265,9 +268,13 @@ class IngestFuzzTest {
         } else if (auth < 92) {
             request.header("Authorization", basic(WriteKeysTestResource.ORPHAN_KEY + ":"));
         } else if (auth < 93) {
-            request.header("Authorization", "Basic " + "A".repeat(in.between(4_000, 40_000)));
+            String value = "Basic " + "A".repeat(in.between(4_000, 40_000));
+            headersOverLimit = value.length() > MAX_HEADER_BYTES;
+            request.header("Authorization", value);
         } else if (auth < 94) {
-            request.header("X-Junk", "v".repeat(in.between(10_000, 60_000)));
+            String value = "v".repeat(in.between(10_000, 60_000));
+            headersOverLimit = value.length() > MAX_HEADER_BYTES;
+            request.header("X-Junk", value);
             request.header("Authorization", basic(writeKey + ":"));
         } else {
             readable = false; // no key: 401 unless the body names one (it never does here)
@@ -275,11 +282,24 @@ class IngestFuzzTest {
         if (in.chance(0.05)) {
             request.header("Sec-GPC", in.pick(new String[]{"1", "0", "yes", ""}));
         }
-        HttpResponse<byte[]> response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-        int status = response.statusCode();
-        count("http " + status);
         String what = "HTTP POST /v1/" + path + " (" + body.length + " bytes, " + contentType + ", "
                 + (encoding.isEmpty() ? "no encoding" : encoding) + ")";
+        HttpResponse<byte[]> response;
+        try {
+            response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (java.io.IOException e) {
+            if (!headersOverLimit) {
+                throw new java.io.IOException(what + " got no answer", e);
+            }
+            // The server answers 431 as soon as the headers pass its limit and closes the connection. When the body is
+            // still on its way, closing with unread data makes the kernel send a reset, which can destroy the 431 in
+            // the client's receive buffer before it is read (run 13 of issue 20, at load 12: twice in 1,240 requests).
+            // The refusal happened; only its delivery raced. Any other request that fails in the client still fails.
+            count("http 431 or connection reset (headers over the limit)");
+            return 1;
+        }
+        int status = response.statusCode();
+        count("http " + status);
         if (status >= 500 || status < 200 || (status >= 300 && status < 400)) {
             fail(n, what + " answered " + status + ": " + excerpt(response.body()));
             return readable ? events : 1;
