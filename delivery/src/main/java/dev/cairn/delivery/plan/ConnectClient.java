@@ -21,6 +21,9 @@ public final class ConnectClient {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Longer than a consumer group's default session timeout (45 s), within which a dead member leaves. */
+    private static final Duration RESET_PATIENCE = Duration.ofSeconds(120);
+
     private final URI base;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -45,6 +48,42 @@ public final class ConnectClient {
     public void restart(String name) throws IOException, InterruptedException {
         send(HttpRequest.newBuilder(uri("/connectors/" + encode(name) + "/restart?includeTasks=true"))
                 .POST(HttpRequest.BodyPublishers.noBody()), "restart " + name);
+    }
+
+    /**
+     * Delivers a connector's topic again from its beginning (what is still retained): stops the connector, deletes its
+     * committed offsets (its consumer group), and resumes it. Rows are upserted by the event's identity, so a replay
+     * rewrites rows and never adds a duplicate.
+     */
+    public void replay(String name) throws IOException, InterruptedException {
+        send(HttpRequest.newBuilder(uri("/connectors/" + encode(name) + "/stop"))
+                .PUT(HttpRequest.BodyPublishers.noBody()), "stop " + name);
+        // Offsets can only be reset once the stop has reached every worker.
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!"STOPPED".equals(status(name).path("connector").path("state").asText())) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException(name + " did not stop within 60 s: " + status(name));
+            }
+            Thread.sleep(200);
+        }
+        // Refused while the consumer group still has a member: a task of a worker that died keeps its membership
+        // until the group's session timeout (45 s by default) ends it. Connect says the call may then be retried.
+        deadline = System.nanoTime() + RESET_PATIENCE.toNanos();
+        while (true) {
+            HttpResponse<String> reset = http
+                    .send(HttpRequest.newBuilder(uri("/connectors/" + encode(name) + "/offsets"))
+                            .timeout(Duration.ofSeconds(60)).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+            if (reset.statusCode() / 100 == 2) {
+                break;
+            }
+            if (reset.statusCode() != 500 || System.nanoTime() > deadline) {
+                throw new IOException("Kafka Connect at " + base + " refused to reset the offsets of " + name
+                        + ": HTTP " + reset.statusCode() + " " + reset.body());
+            }
+            Thread.sleep(1000);
+        }
+        send(HttpRequest.newBuilder(uri("/connectors/" + encode(name) + "/resume"))
+                .PUT(HttpRequest.BodyPublishers.noBody()), "resume " + name);
     }
 
     private String send(HttpRequest.Builder request, String what) throws IOException, InterruptedException {

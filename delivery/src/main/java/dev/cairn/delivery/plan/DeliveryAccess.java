@@ -30,9 +30,9 @@ public final class DeliveryAccess {
         List<AclBinding> acls = new ArrayList<>();
         allow(acls, principal, ResourceType.GROUP, WORKER_GROUP, PatternType.LITERAL, AclOperation.READ,
                 AclOperation.DESCRIBE);
-        // A sink connector's consumer group is connect-<connector name>.
+        // A sink connector's consumer group is connect-<connector name>; a replay deletes its offsets.
         allow(acls, principal, ResourceType.GROUP, "connect-" + DeliveryPlan.CONNECTOR_PREFIX, PatternType.PREFIXED,
-                AclOperation.READ, AclOperation.DESCRIBE);
+                AclOperation.READ, AclOperation.DESCRIBE, AclOperation.DELETE);
         // The worker creates and compacts its internal topics itself, as Kafka Streams does its own.
         allow(acls, principal, ResourceType.TOPIC, INTERNAL_TOPIC_PREFIX, PatternType.PREFIXED, AclOperation.ALL);
         for (Delivery d : plan.deliveries()) {

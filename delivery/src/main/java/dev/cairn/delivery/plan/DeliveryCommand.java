@@ -17,6 +17,8 @@ import org.apache.kafka.clients.admin.Admin;
  * <pre>
  * DeliveryCommand acls  &lt;operator client.properties&gt; &lt;contracts dir&gt; &lt;principal, e.g. User:connect&gt;
  * DeliveryCommand apply &lt;Connect REST URL&gt; &lt;contracts dir&gt; &lt;connections dir&gt; [replication factor]
+ * DeliveryCommand status &lt;Connect REST URL&gt; &lt;contracts dir&gt;
+ * DeliveryCommand replay &lt;Connect REST URL&gt; &lt;contracts dir&gt; &lt;destination&gt;
  * </pre>
  *
  * Both load and check the plan first: an invalid delivery block stops here, with its path, before Kafka or Connect
@@ -51,9 +53,25 @@ public final class DeliveryCommand {
                 System.out.println("applied " + d.connectorName() + ": " + d.topic() + " -> " + d.connector() + " "
                         + d.target().connection() + "/" + d.target().table());
             }
+        } else if (args.length == 3 && args[0].equals("status")) {
+            DeliveryPlan plan = DeliveryPlan.load(Path.of(args[2]));
+            ConnectClient connect = new ConnectClient(URI.create(args[1]));
+            for (Delivery d : plan.deliveries()) {
+                System.out.println(d.connectorName() + " " + connect.status(d.connectorName()));
+            }
+        } else if (args.length == 4 && args[0].equals("replay")) {
+            DeliveryPlan plan = DeliveryPlan.load(Path.of(args[2]));
+            Delivery delivery = plan.deliveries().stream().filter(d -> d.destination().equals(args[3])).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("no delivered destination " + args[3] + " in "
+                            + plan.deliveries().stream().map(Delivery::destination).toList()));
+            new ConnectClient(URI.create(args[1])).replay(delivery.connectorName());
+            System.out.println("replaying " + delivery.topic() + " into " + delivery.target().table()
+                    + " (rows are upserted: nothing is duplicated)");
         } else {
             System.err.println("usage: DeliveryCommand acls <client.properties> <contracts dir> <principal>\n"
-                    + "       DeliveryCommand apply <connect url> <contracts dir> <connections dir> [replication factor]");
+                    + "       DeliveryCommand apply <connect url> <contracts dir> <connections dir> [replication factor]\n"
+                    + "       DeliveryCommand status <connect url> <contracts dir>\n"
+                    + "       DeliveryCommand replay <connect url> <contracts dir> <destination>");
             System.exit(2);
         }
     }
