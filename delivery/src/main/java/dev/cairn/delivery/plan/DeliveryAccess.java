@@ -15,7 +15,7 @@ import org.apache.kafka.common.resource.ResourceType;
  * What the Kafka Connect worker's principal may do, derived from the delivery plan, as {@code KafkaAccess} derives the
  * services' rights from the topic catalogue: read the topics of the destinations it delivers (and nothing else, so
  * raw events and links stay out of reach), write each one's dead-letter topic, and use its own internal topics and
- * consumer groups.
+ * consumer groups. No right to create topics other than its internal ones, and none on the cluster.
  */
 public final class DeliveryAccess {
 
@@ -38,8 +38,9 @@ public final class DeliveryAccess {
         for (Delivery d : plan.deliveries()) {
             allow(acls, principal, ResourceType.TOPIC, d.topic(), PatternType.LITERAL, AclOperation.READ,
                     AclOperation.DESCRIBE);
-            allow(acls, principal, ResourceType.TOPIC, d.deadLetterTopic(), PatternType.LITERAL, AclOperation.CREATE,
-                    AclOperation.WRITE, AclOperation.READ, AclOperation.DESCRIBE);
+            // Created by the operator (DeliveryCommand acls), so the worker only writes and describes them.
+            allow(acls, principal, ResourceType.TOPIC, d.deadLetterTopic(), PatternType.LITERAL, AclOperation.WRITE,
+                    AclOperation.DESCRIBE);
         }
         return acls;
     }

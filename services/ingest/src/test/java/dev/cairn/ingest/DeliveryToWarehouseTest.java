@@ -6,6 +6,7 @@ import static dev.cairn.ingest.IngestFixtures.order;
 import static dev.cairn.ingest.IngestFixtures.send;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -28,8 +29,11 @@ import java.util.stream.IntStream;
 
 import jakarta.inject.Inject;
 
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
@@ -52,6 +56,7 @@ import dev.cairn.proto.ingest.v1.EventInput;
 import dev.cairn.proto.ingest.v1.EventOutcome;
 import dev.cairn.proto.ingest.v1.EventResult;
 import dev.cairn.testsupport.ConnectWorker;
+import dev.cairn.testsupport.KafkaBroker;
 import dev.cairn.testsupport.RealInfra;
 import dev.cairn.testsupport.TopicReader;
 
@@ -222,6 +227,18 @@ class DeliveryToWarehouseTest {
         assertTrue(new String(headers.lastHeader("__connect.errors.exception.message").value(),
                 StandardCharsets.UTF_8).contains("is not a cairn.events.v1.Event"));
         assertTrue(connect.running("cairn-delivery-advertising"));
+    }
+
+    @Test
+    void the_connect_principal_cannot_read_what_no_destination_delivers() {
+        Map<String, Object> config = RealInfra.kafka().clientConfig(KafkaBroker.CONNECT,
+                Map.of("group.id", "connect-cairn-delivery-probe", "auto.offset.reset", "earliest"));
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of("cairn.events.raw.v1"));
+            assertThrows(TopicAuthorizationException.class, () -> consumer.poll(Duration.ofSeconds(10)),
+                    "raw events, before consent and PII policy, are not Connect's to read");
+        }
     }
 
     /** An Order Completed with every kind of PII the destinations treat differently. */
