@@ -37,6 +37,7 @@ import dev.cairn.delivery.connect.PropertyColumn;
 public record DeliveryPlan(List<Delivery> deliveries, List<PropertyColumn> columns) {
 
     public static final String DESTINATIONS = "ingest/destinations.yaml";
+    static final String TOPICS = "topics.yaml";
     public static final String CONNECTOR_PREFIX = "cairn-delivery-";
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -54,6 +55,7 @@ public record DeliveryPlan(List<Delivery> deliveries, List<PropertyColumn> colum
         JsonNode root = read(file);
         List<String> problems = new ArrayList<>();
         List<Delivery> deliveries = new ArrayList<>();
+        Set<String> catalogued = topicNames(contractsDir);
         Set<String> tables = new HashSet<>();
         Set<String> deadLetterTopics = new HashSet<>();
         JsonNode list = root.path("destinations");
@@ -71,6 +73,10 @@ public record DeliveryPlan(List<Delivery> deliveries, List<PropertyColumn> colum
                 continue;
             }
             Delivery delivery = bind(destination, block);
+            if (!catalogued.contains(delivery.topic())) {
+                problems.add("destinations[" + i + "].topic: " + delivery.topic() + " is not in " + TOPICS
+                        + ": Connect would wait for a topic nobody creates");
+            }
             if (!tables.add(delivery.target().connection() + "/" + delivery.target().table())) {
                 problems.add(at + ".target: table " + delivery.target().table() + " of connection "
                         + delivery.target().connection() + " is another destination's: each destination has its own");
@@ -111,6 +117,12 @@ public record DeliveryPlan(List<Delivery> deliveries, List<PropertyColumn> colum
             case "s" -> Duration.ofSeconds(amount);
             default -> Duration.ofMinutes(amount);
         };
+    }
+
+    private static Set<String> topicNames(Path contractsDir) {
+        Set<String> names = new HashSet<>();
+        read(contractsDir.resolve(TOPICS)).path("topics").forEach(t -> names.add(t.path("name").asText()));
+        return names;
     }
 
     static JsonNode read(Path file) {

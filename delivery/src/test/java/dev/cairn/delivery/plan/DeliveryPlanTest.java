@@ -137,6 +137,26 @@ class DeliveryPlanTest {
         assertTrue(DeliveryPlan.load(contracts).deliveries().isEmpty());
     }
 
+    @Test
+    void a_delivered_topic_must_be_in_the_topic_catalogue() throws IOException {
+        Path contracts = contracts("""
+                version: 1
+                destinations:
+                  - name: crm
+                    topic: cairn.dest.crm.v1
+                    delivery:
+                      connector: jdbc
+                      target: { connection: warehouse, table: crm_events }
+                      dead-letter-topic: cairn.dead-letters.delivery-crm.v1
+                """);
+
+        List<String> problems = assertThrows(InvalidDeliveryPlanException.class, () -> DeliveryPlan.load(contracts))
+                .problems();
+
+        assertEquals(List.of("destinations[0].topic: cairn.dest.crm.v1 is not in topics.yaml: Connect would wait for"
+                + " a topic nobody creates"), problems);
+    }
+
     private Path contractsWith(String block) throws IOException {
         return contracts("""
                 version: 1
@@ -157,6 +177,7 @@ class DeliveryPlanTest {
                 Files.copy(f, copy);
             }
         }
+        Files.copy(CONTRACTS.resolve(DeliveryPlan.TOPICS), dir.resolve(DeliveryPlan.TOPICS));
         Files.createDirectories(dir.resolve("ingest"));
         Files.writeString(dir.resolve(DeliveryPlan.DESTINATIONS), destinations);
         return dir;
