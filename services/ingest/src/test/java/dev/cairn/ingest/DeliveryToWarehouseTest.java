@@ -205,6 +205,34 @@ class DeliveryToWarehouseTest {
     }
 
     @Test
+    void a_worker_killed_while_it_delivers_loses_nothing_and_duplicates_nothing() throws Exception {
+        String user = id("killed");
+        grant(user, "analytics");
+        List<String> ids = new java.util.ArrayList<>();
+        for (int batch = 0; batch < 10; batch++) {
+            List<EventInput> events = IntStream.range(0, 40)
+                    .mapToObj(i -> purchase(id("kill"), user, user + "@example.com")).toList();
+            events.forEach(e -> ids.add(e.getMessageId()));
+            assertTrue(send("backend", events).getResultsList().stream()
+                    .allMatch(r -> r.getOutcome() == EventOutcome.EVENT_OUTCOME_ACCEPTED));
+        }
+        // SIGKILL once the sink is part-way through: it has written rows whose offsets it may not have committed.
+        Awaitility.await("the sink part-way through").atMost(DELIVERY).pollInterval(Duration.ofMillis(20))
+                .until(() -> countOf("governed_events", user) > 0);
+        long atKill = countOf("governed_events", user);
+        connect.killAndRestart();
+        awaitConnectorsRunning();
+
+        Awaitility.await("all 400 events in governed_events").atMost(DELIVERY).pollInterval(Duration.ofMillis(250))
+                .until(() -> countOf("governed_events", user) >= ids.size());
+        assertEquals(ids.size(), countOf("governed_events", user),
+                "each event exactly once (" + atKill + " rows were written when the worker was killed)");
+        for (String messageId : List.of(ids.get(0), ids.get(ids.size() / 2), ids.get(ids.size() - 1))) {
+            assertTrue(row("governed_events", messageId).isPresent(), messageId);
+        }
+    }
+
+    @Test
     void a_record_that_is_not_an_event_is_dead_lettered_and_delivery_carries_on() throws Exception {
         byte[] poison = "not a protobuf event".getBytes(StandardCharsets.UTF_8);
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(RealInfra.kafka().operatorConfig(Map.of()),
