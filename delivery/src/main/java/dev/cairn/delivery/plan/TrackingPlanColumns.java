@@ -2,7 +2,6 @@ package dev.cairn.delivery.plan;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,9 +35,7 @@ final class TrackingPlanColumns {
             for (JsonNode version : event.path("versions")) {
                 String schemaFile = version.path("schema").asText();
                 JsonNode schema = DeliveryPlan.read(contractsDir.resolve("tracking-plan").resolve(schemaFile));
-                Iterator<Map.Entry<String, JsonNode>> properties = schema.path("properties").fields();
-                while (properties.hasNext()) {
-                    Map.Entry<String, JsonNode> p = properties.next();
+                for (Map.Entry<String, JsonNode> p : schema.path("properties").properties()) {
                     try {
                         new PropertyColumn(p.getKey(), ColumnType.STRING); // checks the name
                     } catch (IllegalArgumentException e) {

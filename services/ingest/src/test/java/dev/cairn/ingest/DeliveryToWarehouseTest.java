@@ -19,6 +19,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -208,7 +210,7 @@ class DeliveryToWarehouseTest {
     void a_worker_killed_while_it_delivers_loses_nothing_and_duplicates_nothing() throws Exception {
         String user = id("killed");
         grant(user, "analytics");
-        List<String> ids = new java.util.ArrayList<>();
+        List<String> ids = new ArrayList<>();
         for (int batch = 0; batch < 10; batch++) {
             List<EventInput> events = IntStream.range(0, 40)
                     .mapToObj(i -> purchase(id("kill"), user, user + "@example.com")).toList();
@@ -248,7 +250,7 @@ class DeliveryToWarehouseTest {
         var dead = Awaitility.await("the poison on the dead-letter topic").atMost(DELIVERY)
                 .pollInterval(Duration.ofSeconds(1))
                 .until(() -> TopicReader.read("cairn.dead-letters.delivery-advertising.v1",
-                        r -> java.util.Arrays.equals(r.value(), poison), 1, Duration.ofSeconds(2)), l -> !l.isEmpty());
+                        r -> Arrays.equals(r.value(), poison), 1, Duration.ofSeconds(2)), l -> !l.isEmpty());
         var headers = dead.get(0).headers();
         assertEquals("cairn.dest.advertising.v1",
                 new String(headers.lastHeader("__connect.errors.topic").value(), StandardCharsets.UTF_8));
