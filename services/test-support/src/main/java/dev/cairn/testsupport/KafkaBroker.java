@@ -34,6 +34,8 @@ public final class KafkaBroker implements AutoCloseable {
     /** The super user: the broker itself, topic and ACL provisioning, and the tests' own clients. */
     public static final String OPERATOR = "admin";
     public static final String MECHANISM = "SCRAM-SHA-512";
+    /** The Kafka Connect worker's principal (delivery); its ACLs come from the delivery plan, not the catalogue. */
+    public static final String CONNECT = "connect";
 
     private final Process process;
     private final int port;
@@ -60,6 +62,7 @@ public final class KafkaBroker implements AutoCloseable {
         Map<String, String> passwords = new LinkedHashMap<>();
         passwords.put(OPERATOR, secret());
         TopicCatalog.SERVICES.forEach(s -> passwords.put(s, secret()));
+        passwords.put(CONNECT, secret());
         String operatorPassword = passwords.get(OPERATOR);
         try {
             Files.createDirectories(dir);
