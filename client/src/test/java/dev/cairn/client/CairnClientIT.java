@@ -1,0 +1,178 @@
+package dev.cairn.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+
+import dev.cairn.platform.grpc.BackpressureException;
+import dev.cairn.platform.grpc.GrpcErrors;
+import dev.cairn.proto.events.v1.Identifier;
+import dev.cairn.proto.identity.v1.IdentityServiceGrpc;
+import dev.cairn.proto.identity.v1.Resolution;
+import dev.cairn.testsupport.KafkaResource;
+import dev.cairn.testsupport.KeycloakServer;
+import dev.cairn.testsupport.PackagedService;
+import dev.cairn.testsupport.PostgresResource;
+import dev.cairn.testsupport.RedisResource;
+
+/**
+ * The client against the real identity service (its packaged app, on real Kafka, Redis and PostgreSQL) and a real
+ * Keycloak issuing the tokens: the client fetches and refreshes them itself, and identity verifies them as in
+ * production. Failures are made the way they happen: a frozen instance for the deadline, a front that answers
+ * UNAVAILABLE or RESOURCE_EXHAUSTED before forwarding to identity for the retries, a token that really expires.
+ */
+class CairnClientIT {
+
+    private static KeycloakServer keycloak;
+    private static PackagedService identity;
+
+    @BeforeAll
+    static void start() {
+        keycloak = KeycloakServer.shared();
+        Map<String, String> config = new HashMap<>(KafkaResource.properties("identity"));
+        config.putAll(new RedisResource().start());
+        config.putAll(new PostgresResource().start());
+        config.put("quarkus.oidc.auth-server-url", keycloak.issuer());
+        identity = PackagedService.start("identity", config);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (identity != null) {
+            identity.close();
+        }
+    }
+
+    @Test
+    void resolves_with_a_token_it_fetched_from_the_issuer_itself() {
+        try (CairnClient cairn = client(identity.target(), credentials("cairn-product")).build()) {
+            Resolution unknown = cairn.identity().resolve(visitor());
+            assertFalse(unknown.getFound(), "an identifier never linked resolves to no profile");
+            assertEquals(1, cairn.identity().batchResolve(List.of(visitor())).size());
+        }
+    }
+
+    @Test
+    void a_call_nobody_answers_ends_at_the_default_deadline_and_is_not_retried() {
+        FlakyFront front = FlakyFront.of(identity.target());
+        try (front;
+                CairnClient cairn = client(front.target(), credentials("cairn-product"))
+                        .deadline(Duration.ofSeconds(1)).build()) {
+            cairn.identity().resolve(visitor());
+            int before = front.attempts(IdentityServiceGrpc.getResolveMethod());
+            identity.freeze();
+            Instant asked = Instant.now();
+            StatusRuntimeException e;
+            try {
+                e = assertThrows(StatusRuntimeException.class, () -> cairn.identity().resolve(visitor()));
+            } finally {
+                identity.thaw();
+            }
+            Duration waited = Duration.between(asked, Instant.now());
+            assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
+            assertTrue(waited.compareTo(Duration.ofMillis(900)) >= 0 && waited.compareTo(Duration.ofSeconds(5)) < 0,
+                    "gave up after " + waited + ", not at the 1 s deadline");
+            assertEquals(before + 1, front.attempts(IdentityServiceGrpc.getResolveMethod()),
+                    "DEADLINE_EXCEEDED must not be retried");
+        }
+    }
+
+    @Test
+    void unavailable_is_retried_with_backoff_until_the_service_answers() {
+        FlakyFront front = FlakyFront.of(identity.target());
+        try (front; CairnClient cairn = client(front.target(), credentials("cairn-product")).build()) {
+            front.failNext(Status.UNAVAILABLE.withDescription("instance restarting").asException());
+            front.failNext(Status.UNAVAILABLE.withDescription("instance restarting").asException());
+            Resolution answer = cairn.identity().resolve(visitor());
+            assertFalse(answer.getFound());
+            assertEquals(3, front.attempts(IdentityServiceGrpc.getResolveMethod()),
+                    "two UNAVAILABLE answers, then the service's own");
+        }
+    }
+
+    @Test
+    void invalid_argument_from_the_service_is_not_retried() {
+        FlakyFront front = FlakyFront.of(identity.target());
+        try (front; CairnClient cairn = client(front.target(), credentials("cairn-product")).build()) {
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                    () -> cairn.identity().resolve(Identifier.getDefaultInstance()));
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), "identity refuses an empty identifier");
+            assertEquals(1, front.attempts(IdentityServiceGrpc.getResolveMethod()));
+        }
+    }
+
+    @Test
+    void resource_exhausted_is_retried_after_the_servers_delay_only_when_it_gives_one() {
+        FlakyFront front = FlakyFront.of(identity.target());
+        try (front; CairnClient cairn = client(front.target(), credentials("cairn-product")).build()) {
+            // Exactly what every Cairn service answers to backpressure (GrpcErrors): RetryInfo and its pushback.
+            Duration delay = Duration.ofMillis(700);
+            front.failNext(GrpcErrors.toStatusException(new BackpressureException("source rate limit", delay)));
+            Instant asked = Instant.now();
+            assertFalse(cairn.identity().resolve(visitor()).getFound());
+            Duration waited = Duration.between(asked, Instant.now());
+            assertEquals(2, front.attempts(IdentityServiceGrpc.getResolveMethod()));
+            assertTrue(waited.compareTo(delay) >= 0, "retried after " + waited + ", before the server's " + delay);
+
+            // Exhausted with no word on when it recovers (a quota): the caller learns at once.
+            front.failNext(Status.RESOURCE_EXHAUSTED.withDescription("quota").asException());
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                    () -> cairn.identity().resolve(visitor()));
+            assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+            assertEquals(3, front.attempts(IdentityServiceGrpc.getResolveMethod()));
+        }
+    }
+
+    @Test
+    void the_token_is_refreshed_before_it_expires_and_calls_go_on_across_the_expiry() {
+        OidcClientCredentials credentials = credentials(KeycloakServer.SHORT_LIVED_CLIENT);
+        try (CairnClient cairn = client(identity.target(), credentials).build()) {
+            cairn.identity().resolve(visitor());
+            OidcClientCredentials.Token first = credentials.current();
+            assertTrue(Duration.between(first.fetchedAt(), first.expiresAt())
+                    .compareTo(KeycloakServer.SHORT_LIVED_TOKEN_LIFESPAN) <= 0, "a short-lived token: " + first);
+
+            // Past the refresh point: this call still carries the first token and starts fetching the next.
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> Instant.now().isAfter(first.refreshAt()));
+            cairn.identity().resolve(visitor());
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> credentials.current() != first);
+            OidcClientCredentials.Token second = credentials.current();
+            assertNotEquals(first.value(), second.value());
+            assertTrue(second.fetchedAt().isBefore(first.expiresAt()), "refreshed only after the token expired");
+
+            // Past the first token's expiry: identity would refuse it (UNAUTHENTICATED); the second one serves.
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> Instant.now().isAfter(first.expiresAt()));
+            assertFalse(cairn.identity().resolve(visitor()).getFound());
+        }
+    }
+
+    private static CairnClient.Builder client(String target, OidcClientCredentials credentials) {
+        return CairnClient.builder().identity(target).plaintext().credentials(credentials);
+    }
+
+    private static OidcClientCredentials credentials(String clientId) {
+        return OidcClientCredentials.of(URI.create(keycloak.issuer()), clientId, keycloak.clientSecret(clientId));
+    }
+
+    private static Identifier visitor() {
+        return Identifiers.of("anonymous_id", "a-" + UUID.randomUUID());
+    }
+}
