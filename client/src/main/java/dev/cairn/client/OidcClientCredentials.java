@@ -31,8 +31,9 @@ import io.grpc.Status;
  * every call carries {@code authorization: Bearer <access token>}. The token is fetched on the first call and kept;
  * once it is within {@code refreshAhead} of its expiry the next call still uses it and a new one is fetched in the
  * background, so that calls neither wait for the issuer nor carry an expired token. Only when no valid token is held
- * (the first call, or the issuer was unreachable for the whole refresh window) does a call wait for the fetch, and it
- * fails UNAUTHENTICATED if the issuer refuses. One fetch at a time, however many calls ask.
+ * (the first call, unless {@link #prefetch()} ran, or the issuer was unreachable for the whole refresh window) does a
+ * call wait for the fetch, within its deadline, and it fails UNAUTHENTICATED if the issuer refuses. One fetch at a
+ * time, however many calls ask.
  * <p>
  * The token endpoint is read from the issuer's discovery document ({@code /.well-known/openid-configuration}).
  */
@@ -46,8 +47,8 @@ public final class OidcClientCredentials extends CallCredentials {
     private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration EXP_ROUNDING = Duration.ofSeconds(1);
 
-    /** An access token and the instants that govern it. */
-    record Token(String value, Instant fetchedAt, Instant refreshAt, Instant expiresAt) {
+    /** An access token; {@code askedAt} is when it was requested, which its lifetime is counted from. */
+    record Token(String value, Instant askedAt, Instant refreshAt, Instant expiresAt) {
     }
 
     private final URI issuer;
@@ -98,6 +99,14 @@ public final class OidcClientCredentials extends CallCredentials {
         });
     }
 
+    /**
+     * Fetches a token now, so that the first calls need not wait for the issuer within their deadlines: call it at
+     * start-up (and wait for it, or not) in a service whose first requests should be as fast as the rest.
+     */
+    public CompletableFuture<Void> prefetch() {
+        return refresh().thenApply(token -> null);
+    }
+
     /** The token held now, if any (for tests and diagnostics). */
     Token current() {
         return current.get();
@@ -110,14 +119,23 @@ public final class OidcClientCredentials extends CallCredentials {
         if (running != null) {
             return running;
         }
-        fetch().whenComplete((token, failure) -> {
-            inFlight.set(null);
+        CompletableFuture<Token> fetched;
+        try {
+            fetched = fetch();
+        } catch (RuntimeException e) {
+            // A fetch that cannot even start must still end this one, or every later call would wait on it.
+            fetched = CompletableFuture.failedFuture(e);
+        }
+        fetched.whenComplete((token, failure) -> {
             if (failure != null) {
                 // The held token, if still valid, keeps serving; the next call past refreshAt tries again.
                 LOG.log(Level.WARNING, "cannot refresh the access token of " + clientId + " from " + issuer, failure);
+                inFlight.set(null);
                 mine.completeExceptionally(failure);
             } else {
+                // Held before the fetch is released, so that no call in between sees the old token and fetches again.
                 current.set(token);
+                inFlight.set(null);
                 mine.complete(token);
             }
         });
@@ -149,8 +167,8 @@ public final class OidcClientCredentials extends CallCredentials {
                     // A JWT's exp is in whole seconds from an iat the issuer may have rounded down: up to a second
                     // before asked + expires_in.
                     Instant expiresAt = asked.plus(lifetime).minus(EXP_ROUNDING);
-                    return new Token(json.get("access_token").getAsString(), clock.instant(),
-                            expiresAt.minus(ahead), expiresAt);
+                    return new Token(json.get("access_token").getAsString(), asked, expiresAt.minus(ahead),
+                            expiresAt);
                 });
     }
 

@@ -35,14 +35,15 @@ public final class PersonalizePageService {
             System.err.println("set CAIRN_CLIENT_SECRET (locally: $(cat .cairn/secrets/cairn-product.secret))");
             System.exit(2);
         }
+        OidcClientCredentials credentials = OidcClientCredentials.of(
+                URI.create(env("CAIRN_OIDC_ISSUER", "http://127.0.0.1:8180/realms/cairn")),
+                env("CAIRN_CLIENT_ID", "cairn-product"), secret);
+        // The first token before the first page, so that no page waits for the issuer.
+        credentials.prefetch().join();
         // One client for the whole service: its channels and its token are shared by every request.
         CairnClient cairn = CairnClient.builder().identity(env("CAIRN_IDENTITY", "127.0.0.1:8082"))
                 .consent(env("CAIRN_CONSENT", "127.0.0.1:8083")).segments(env("CAIRN_SEGMENTS", "127.0.0.1:8084"))
-                .plaintext()
-                .credentials(OidcClientCredentials.of(
-                        URI.create(env("CAIRN_OIDC_ISSUER", "http://127.0.0.1:8180/realms/cairn")),
-                        env("CAIRN_CLIENT_ID", "cairn-product"), secret))
-                .build();
+                .plaintext().credentials(credentials).build();
         PagePersonalizer personalizer = new PagePersonalizer(cairn);
         Gson json = new Gson();
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1",
