@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
@@ -15,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.awaitility.Awaitility;
@@ -39,8 +43,8 @@ import dev.cairn.testsupport.PostgresResource;
 import dev.cairn.testsupport.RedisResource;
 
 /**
- * The client against the real identity service (its packaged app, on real Kafka, Redis and PostgreSQL) and a real
- * Keycloak issuing the tokens: the client fetches and refreshes them itself, and identity verifies them as in
+ * The client against the real identity and segments services (their packaged apps, on real Kafka, Redis and
+ * PostgreSQL) and a real Keycloak issuing the tokens: the client fetches and refreshes them itself, and identity verifies them as in
  * production. Failures are made the way they happen: a frozen instance for the deadline, a front that answers
  * UNAVAILABLE or RESOURCE_EXHAUSTED before forwarding to identity for the retries, a token that really expires.
  */
@@ -48,21 +52,42 @@ class CairnClientIT {
 
     private static KeycloakServer keycloak;
     private static PackagedService identity;
+    private static PackagedService segments;
 
     @BeforeAll
-    static void start() {
+    static void start() throws IOException {
         keycloak = KeycloakServer.shared();
-        Map<String, String> config = new HashMap<>(KafkaResource.properties("identity"));
+        Map<String, String> identityConfig = config("identity");
+        identityConfig.putAll(new PostgresResource().start());
+        Map<String, String> segmentsConfig = config("segments");
+        // Under the test profile segments reads these relative to its module; the packaged app runs elsewhere.
+        segmentsConfig.put("%test.cairn.segments.definitions-file",
+                Path.of(System.getProperty("test.cairn.root"), "contracts/segments/segments.yaml").toString());
+        segmentsConfig.put("%test.kafka-streams.state.dir",
+                Files.createTempDirectory("cairn-client-it-segments-").toString());
+        // Both boot at once: what the tests wait for is the slower of the two, not their sum.
+        CompletableFuture<PackagedService> identityUp = CompletableFuture
+                .supplyAsync(() -> PackagedService.start("identity", identityConfig));
+        CompletableFuture<PackagedService> segmentsUp = CompletableFuture
+                .supplyAsync(() -> PackagedService.start("segments", segmentsConfig));
+        identity = identityUp.join();
+        segments = segmentsUp.join();
+    }
+
+    /** Real Kafka (as the service's own principal), Redis and the test Keycloak as the issuer. */
+    private static Map<String, String> config(String service) {
+        Map<String, String> config = new HashMap<>(KafkaResource.properties(service));
         config.putAll(new RedisResource().start());
-        config.putAll(new PostgresResource().start());
         config.put("quarkus.oidc.auth-server-url", keycloak.issuer());
-        identity = PackagedService.start("identity", config);
+        return config;
     }
 
     @AfterAll
     static void stop() {
-        if (identity != null) {
-            identity.close();
+        for (PackagedService service : new PackagedService[]{identity, segments}) {
+            if (service != null) {
+                service.close();
+            }
         }
     }
 
@@ -72,6 +97,16 @@ class CairnClientIT {
             Resolution unknown = cairn.identity().resolve(visitor());
             assertFalse(unknown.getFound(), "an identifier never linked resolves to no profile");
             assertEquals(1, cairn.identity().batchResolve(List.of(visitor())).size());
+        }
+    }
+
+    @Test
+    void segments_answers_for_a_visitor_it_has_never_seen() {
+        try (CairnClient cairn = CairnClient.builder().segments(segments.target()).plaintext()
+                .credentials(credentials("cairn-product")).deadline(Duration.ofSeconds(15)).build()) {
+            Identifier visitor = visitor();
+            assertFalse(cairn.segments().isMember(visitor, "active_last_7_days"));
+            assertEquals(0, cairn.segments().listMemberships(visitor).getMembershipsCount());
         }
     }
 
