@@ -10,6 +10,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import dev.cairn.proto.identity.v1.IdentityServiceGrpc;
 import dev.cairn.testsupport.HostileRpcCheck;
 import dev.cairn.testsupport.RpcAuthorizationCheck;
+import dev.cairn.testsupport.ServerReflectionCheck;
 
 @QuarkusTest
 class IdentityAuthorizationTest {
@@ -22,5 +23,10 @@ class IdentityAuthorizationTest {
     @TestFactory
     List<DynamicTest> every_rpc_refuses_hostile_http2_requests_however_they_are_framed_or_addressed() {
         return HostileRpcCheck.tests(IdentityFixture.port(), IdentityServiceGrpc.getServiceDescriptor());
+    }
+
+    @TestFactory
+    List<DynamicTest> server_reflection_is_open_and_lists_every_service_whose_rpcs_still_need_a_token() {
+        return ServerReflectionCheck.tests(IdentityFixture.port(), IdentityServiceGrpc.getServiceDescriptor());
     }
 }

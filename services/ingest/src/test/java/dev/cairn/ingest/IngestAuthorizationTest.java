@@ -10,6 +10,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import dev.cairn.proto.ingest.v1.IngestServiceGrpc;
 import dev.cairn.testsupport.HostileRpcCheck;
 import dev.cairn.testsupport.RpcAuthorizationCheck;
+import dev.cairn.testsupport.ServerReflectionCheck;
 
 @QuarkusTest
 class IngestAuthorizationTest {
@@ -24,5 +25,10 @@ class IngestAuthorizationTest {
     @TestFactory
     List<DynamicTest> every_rpc_refuses_hostile_http2_requests_however_they_are_framed_or_addressed() {
         return HostileRpcCheck.tests(TestChannels.port(), IngestServiceGrpc.getServiceDescriptor());
+    }
+
+    @TestFactory
+    List<DynamicTest> server_reflection_is_open_and_lists_every_service_whose_rpcs_still_need_a_token() {
+        return ServerReflectionCheck.tests(TestChannels.port(), IngestServiceGrpc.getServiceDescriptor());
     }
 }

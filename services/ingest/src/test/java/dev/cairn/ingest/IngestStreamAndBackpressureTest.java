@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import com.google.rpc.RetryInfo;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -127,6 +128,12 @@ class IngestStreamAndBackpressureTest {
                 assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode(), e.getStatus().toString());
                 RetryInfo retry = StatusProto.fromThrowable(e).getDetails(0).unpack(RetryInfo.class);
                 assertTrue(retry.getRetryDelay().getSeconds() >= 1, "the client is told when to retry");
+                // The same delay reaches gRPC clients' retry policies (cairn-client's) through the shared HTTP server.
+                assertEquals(Long.toString(retry.getRetryDelay().getSeconds() * 1000
+                        + retry.getRetryDelay().getNanos() / 1_000_000),
+                        e.getTrailers()
+                                .get(Metadata.Key.of("grpc-retry-pushback-ms", Metadata.ASCII_STRING_MARSHALLER)),
+                        "grpc-retry-pushback-ms");
             }
         } finally {
             senders.shutdownNow();

@@ -10,6 +10,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import dev.cairn.proto.segments.v1.SegmentsServiceGrpc;
 import dev.cairn.testsupport.HostileRpcCheck;
 import dev.cairn.testsupport.RpcAuthorizationCheck;
+import dev.cairn.testsupport.ServerReflectionCheck;
 
 @QuarkusTest
 class SegmentsAuthorizationTest {
@@ -22,5 +23,10 @@ class SegmentsAuthorizationTest {
     @TestFactory
     List<DynamicTest> every_rpc_refuses_hostile_http2_requests_however_they_are_framed_or_addressed() {
         return HostileRpcCheck.tests(TestChannels.port(), SegmentsServiceGrpc.getServiceDescriptor());
+    }
+
+    @TestFactory
+    List<DynamicTest> server_reflection_is_open_and_lists_every_service_whose_rpcs_still_need_a_token() {
+        return ServerReflectionCheck.tests(TestChannels.port(), SegmentsServiceGrpc.getServiceDescriptor());
     }
 }

@@ -17,6 +17,10 @@ import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
@@ -35,6 +39,11 @@ public final class KeycloakServer implements QuarkusTestResourceLifecycleManager
     private final String adminSecret = UUID.randomUUID().toString();
     private final String productSecret = UUID.randomUUID().toString();
     private final String consentSecret = UUID.randomUUID().toString();
+    private final String shortLivedSecret = UUID.randomUUID().toString();
+
+    /** A client with cairn-product's roles whose tokens live {@link #SHORT_LIVED_TOKEN_LIFESPAN} (tests only). */
+    public static final String SHORT_LIVED_CLIENT = "cairn-product-short-lived";
+    public static final Duration SHORT_LIVED_TOKEN_LIFESPAN = Duration.ofSeconds(10);
 
     /** Starts Keycloak once per test JVM. */
     public static synchronized KeycloakServer shared() {
@@ -75,7 +84,7 @@ public final class KeycloakServer implements QuarkusTestResourceLifecycleManager
             String realm = Files.readString(root.resolve("infra/keycloak/cairn-realm.json"))
                     .replace("@ADMIN_SECRET@", adminSecret).replace("@PRODUCT_SECRET@", productSecret)
                     .replace("@CONSENT_SECRET@", consentSecret);
-            Files.writeString(imports.resolve("cairn-realm.json"), realm);
+            Files.writeString(imports.resolve("cairn-realm.json"), withShortLivedClient(realm));
             port = Processes.freePort();
             ProcessBuilder builder = new ProcessBuilder(copy.resolve("bin/kc.sh").toString(), "start-dev",
                     "--http-host=127.0.0.1", "--http-port=" + port, "--import-realm", "--http-management-port="
@@ -92,6 +101,40 @@ public final class KeycloakServer implements QuarkusTestResourceLifecycleManager
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The realm plus {@link #SHORT_LIVED_CLIENT}, for tests only: cairn-product's roles and audience with tokens that
+     * expire after {@link #SHORT_LIVED_TOKEN_LIFESPAN}, so that a client's token refresh is shown across a real expiry
+     * in seconds rather than the realm's 15 minutes.
+     */
+    private String withShortLivedClient(String realm) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode root = (ObjectNode) json.readTree(realm);
+        ObjectNode client = null;
+        for (JsonNode c : root.withArray("clients")) {
+            if ("cairn-product".equals(c.path("clientId").asText())) {
+                client = ((ObjectNode) c).deepCopy();
+            }
+        }
+        ObjectNode account = null;
+        for (JsonNode u : root.withArray("users")) {
+            if ("cairn-product".equals(u.path("serviceAccountClientId").asText())) {
+                account = ((ObjectNode) u).deepCopy();
+            }
+        }
+        if (client == null || account == null) {
+            throw new IllegalStateException("the cairn realm has no cairn-product client to copy");
+        }
+        client.put("clientId", SHORT_LIVED_CLIENT).put("secret", shortLivedSecret).put("description",
+                "tests only: cairn-product with short-lived tokens");
+        client.putObject("attributes").put("access.token.lifespan",
+                Long.toString(SHORT_LIVED_TOKEN_LIFESPAN.toSeconds()));
+        account.put("username", "service-account-" + SHORT_LIVED_CLIENT).put("serviceAccountClientId",
+                SHORT_LIVED_CLIENT);
+        root.withArray("clients").add(client);
+        root.withArray("users").add(account);
+        return json.writeValueAsString(root);
     }
 
     private boolean ready() {
@@ -118,6 +161,17 @@ public final class KeycloakServer implements QuarkusTestResourceLifecycleManager
     /** The secret of the cairn-consent client, which consent authenticates to identity and segments with. */
     public String consentClientSecret() {
         return consentSecret;
+    }
+
+    /** The secret of cairn-admin, cairn-product, cairn-consent or {@link #SHORT_LIVED_CLIENT}. */
+    public String clientSecret(String clientId) {
+        return switch (clientId) {
+            case "cairn-admin" -> adminSecret;
+            case "cairn-product" -> productSecret;
+            case "cairn-consent" -> consentSecret;
+            case SHORT_LIVED_CLIENT -> shortLivedSecret;
+            default -> throw new IllegalArgumentException("no client " + clientId + " in the test realm");
+        };
     }
 
     /** A client-credentials access token for cairn-admin (every role) or cairn-product (read roles). */

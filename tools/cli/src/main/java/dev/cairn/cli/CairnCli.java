@@ -32,7 +32,7 @@ public class CairnCli implements QuarkusApplication {
         }
         return switch (args[0]) {
             case "demo" -> new Demo(this, out).run();
-            case "list" -> list();
+            case "list" -> list(args.length > 1 ? List.of(args[1]) : List.copyOf(catalog.services().keySet()));
             default -> call(args);
         };
     }
@@ -40,7 +40,7 @@ public class CairnCli implements QuarkusApplication {
     private int help() {
         out.println("""
                 usage: ./cairn call <service> <Rpc> ['<json request>'] [--max N]
-                       ./cairn call list            every service and RPC with its request fields
+                       ./cairn call list [service]  every service and RPC the running services serve (server reflection)
                        ./cairn demo
 
                 The request is the RPC's request message as proto JSON (field names in lowerCamelCase or
@@ -51,16 +51,35 @@ public class CairnCli implements QuarkusApplication {
         return 0;
     }
 
-    private int list() {
-        catalog.services().forEach((name, service) -> {
-            out.println(name + " (" + service.getFullName() + ")");
-            for (Descriptors.MethodDescriptor m : service.getMethods()) {
-                out.printf("  %-24s %s%s -> %s%n", m.getName(), m.isClientStreaming() ? "stream " : "",
-                        m.getInputType().getName(),
-                        (m.isServerStreaming() ? "stream " : "") + m.getOutputType().getName());
+    /**
+     * What each running service serves, asked over gRPC server reflection (as {@code grpcurl list} and
+     * {@code describe} do), so the listing is the server's, whatever version this CLI was built from.
+     */
+    private int list(List<String> names) {
+        int unreachable = 0;
+        for (String name : names) {
+            if (!DEFAULT_ADDRESSES.containsKey(name)) {
+                System.err.println("unknown service '" + name + "'; one of " + DEFAULT_ADDRESSES.keySet());
+                return 2;
             }
-        });
-        return 0;
+            String address = address(name);
+            try (ServerReflectionLister lister = new ServerReflectionLister(address)) {
+                for (Descriptors.ServiceDescriptor service : lister.services()) {
+                    out.println(name + " (" + address + "): " + service.getFullName());
+                    for (Descriptors.MethodDescriptor m : service.getMethods()) {
+                        out.printf("  %-24s %s%s -> %s%n", m.getName(), m.isClientStreaming() ? "stream " : "",
+                                m.getInputType().getName(),
+                                (m.isServerStreaming() ? "stream " : "") + m.getOutputType().getName());
+                    }
+                }
+            } catch (Exception e) {
+                unreachable++;
+                System.err.println(name + " (" + address + "): not reachable: " + (e instanceof StatusRuntimeException s
+                        ? s.getStatus().getCode()
+                        : e.getMessage()));
+            }
+        }
+        return unreachable == 0 ? 0 : 1;
     }
 
     private int call(String[] args) {

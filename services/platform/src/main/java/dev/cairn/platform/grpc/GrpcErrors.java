@@ -11,6 +11,7 @@ import com.google.rpc.Code;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
 
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
@@ -28,6 +29,8 @@ import io.quarkus.security.UnauthorizedException;
 public final class GrpcErrors {
 
     private static final Logger LOG = Logger.getLogger(GrpcErrors.class);
+    static final Metadata.Key<String> RETRY_PUSHBACK_MS = Metadata.Key.of("grpc-retry-pushback-ms",
+            Metadata.ASCII_STRING_MARSHALLER);
 
     private GrpcErrors() {
     }
@@ -62,7 +65,7 @@ public final class GrpcErrors {
                     .setCode(Code.RESOURCE_EXHAUSTED_VALUE)
                     .setMessage(bpe.getMessage())
                     .addDetails(Any.pack(retry))
-                    .build());
+                    .build(), pushback(bpe.retryAfter()));
         }
         if (t instanceof io.vertx.core.http.ConnectionPoolTooBusyException) {
             // A client pool (Redis, HTTP) has more requests waiting than it allows: the caller is ahead of what
@@ -97,6 +100,17 @@ public final class GrpcErrors {
         }
         LOG.error("unexpected failure serving a gRPC call", t);
         return Status.INTERNAL.withDescription("internal error; the server log has the details").asException();
+    }
+
+    /**
+     * The same delay as gRPC's own retry pushback (gRFC A6): a gRPC client with a retry policy (grpc-java's, cairn-client)
+     * waits exactly this long and tries again, even for a code its policy does not retry by itself; one without a
+     * policy ignores it and reads RetryInfo.
+     */
+    static Metadata pushback(java.time.Duration retryAfter) {
+        Metadata trailers = new Metadata();
+        trailers.put(RETRY_PUSHBACK_MS, Long.toString(Math.min(Integer.MAX_VALUE, Math.max(0, retryAfter.toMillis()))));
+        return trailers;
     }
 
     private static Throwable unwrap(Throwable t) {

@@ -39,6 +39,8 @@ class GrpcErrorsTest {
         RetryInfo retry = StatusProto.fromThrowable(e).getDetails(0).unpack(RetryInfo.class);
         assertEquals(1, retry.getRetryDelay().getSeconds());
         assertEquals(500_000_000, retry.getRetryDelay().getNanos());
+        // The same delay for gRPC clients' own retry policies, which read the pushback trailer, not RetryInfo.
+        assertEquals("1500", e.getTrailers().get(GrpcErrors.RETRY_PUSHBACK_MS));
     }
 
     @Test
