@@ -168,22 +168,19 @@ public class BenchMain implements QuarkusApplication {
      */
     static Map<String, Object> awaitConsumersDrained(BenchContext ctx, Duration max) {
         Map<String, Object> out = new LinkedHashMap<>();
-        long start = System.nanoTime();
         try (ConsumerBacklog backlog = new ConsumerBacklog(ctx.kafka(), 5_000)) {
-            Map<String, Map<String, Long>> left = backlog.remaining(ConsumerBacklog.CAIRN_GROUPS);
-            out.put("backlog", left);
-            if (!left.isEmpty()) {
+            Map<String, Map<String, Long>> before = backlog.remaining(ConsumerBacklog.CAIRN_GROUPS);
+            out.put("backlog", before);
+            if (!before.isEmpty()) {
                 System.out.printf("    waiting up to %ss for the consumers' backlog to drain: %s%n", max.toSeconds(),
-                        left);
+                        before);
             }
-            while (!left.isEmpty() && System.nanoTime() - start < max.toNanos()) {
-                Thread.sleep(1000);
-                left = backlog.remaining(ConsumerBacklog.CAIRN_GROUPS);
-            }
-            out.put("waited_s", Math.round((System.nanoTime() - start) / 1e7) / 100.0);
-            if (!left.isEmpty()) {
-                out.put("still_left", left);
-                System.out.printf("    started with a backlog still left after %ss: %s%n", max.toSeconds(), left);
+            ConsumerBacklog.Drain drain = backlog.awaitDrained(ConsumerBacklog.CAIRN_GROUPS, max);
+            out.put("waited_s", Math.round(drain.seconds() * 100) / 100.0);
+            if (!drain.left().isEmpty()) {
+                out.put("still_left", drain.left());
+                System.out.printf("    started with a backlog still left after %ss: %s%n", max.toSeconds(),
+                        drain.left());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

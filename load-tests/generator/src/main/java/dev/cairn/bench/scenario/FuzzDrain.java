@@ -107,23 +107,11 @@ public final class FuzzDrain implements Scenario {
             Map<String, Integer> expected = writePoison(kafka, run, poison);
             r.figures.put("poison_per_topic", poison);
 
-            long drainStart = System.nanoTime();
-            long deadline = drainStart + p.duration("drain_max").toNanos();
-            Map<String, Map<String, Long>> left = backlog.remaining(GROUPS);
+            ConsumerBacklog.Drain drain = backlog.awaitDrained(GROUPS, p.duration("drain_max"));
+            Map<String, Map<String, Long>> left = drain.left();
             Map<String, Double> drainedAfter = new TreeMap<>();
-            while (true) {
-                for (String group : GROUPS) {
-                    if (!left.containsKey(group)) {
-                        drainedAfter.putIfAbsent(group, round((System.nanoTime() - drainStart) / 1e9));
-                    }
-                }
-                if (left.isEmpty() || System.nanoTime() > deadline) {
-                    break;
-                }
-                Thread.sleep(1000);
-                left = backlog.remaining(GROUPS);
-            }
-            r.figures.put("drain_s", round((System.nanoTime() - drainStart) / 1e9));
+            drain.drainedAfterSeconds().forEach((group, seconds) -> drainedAfter.put(group, round(seconds)));
+            r.figures.put("drain_s", round(drain.seconds()));
             r.figures.put("drained_after_s", drainedAfter);
             Map<String, List<String>> checked = new LinkedHashMap<>();
             for (String group : GROUPS) {

@@ -106,6 +106,34 @@ public final class ConsumerBacklog implements AutoCloseable {
         return all;
     }
 
+    /**
+     * How a wait for groups to drain went: seconds from the start of the wait until each group first had nothing
+     * left (a group that never drained is absent), what was left at the end (empty when every group drained), and
+     * the seconds the wait took.
+     */
+    public record Drain(Map<String, Double> drainedAfterSeconds, Map<String, Map<String, Long>> left,
+            double seconds) {
+    }
+
+    /** Reads the groups' backlog every second until every group has read everything, or {@code max} has passed. */
+    public Drain awaitDrained(List<String> groups, Duration max) throws InterruptedException, ExecutionException {
+        long start = System.nanoTime();
+        Map<String, Double> drainedAfter = new TreeMap<>();
+        Map<String, Map<String, Long>> left = remaining(groups);
+        while (true) {
+            for (String group : groups) {
+                if (!left.containsKey(group)) {
+                    drainedAfter.putIfAbsent(group, (System.nanoTime() - start) / 1e9);
+                }
+            }
+            if (left.isEmpty() || System.nanoTime() - start > max.toNanos()) {
+                return new Drain(drainedAfter, left, (System.nanoTime() - start) / 1e9);
+            }
+            Thread.sleep(1000);
+            left = remaining(groups);
+        }
+    }
+
     /** A group's committed partitions, to say what was checked. */
     public List<String> topics(String group) throws InterruptedException, ExecutionException {
         return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().keySet().stream()
