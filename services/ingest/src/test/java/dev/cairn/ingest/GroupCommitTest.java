@@ -35,6 +35,7 @@ import dev.cairn.ingest.service.IngestMetrics;
 import dev.cairn.ingest.service.IngestRequest;
 import dev.cairn.ingest.service.PiiPolicy;
 import dev.cairn.ingest.service.RateLimits;
+import dev.cairn.ingest.service.RecentLinks;
 import dev.cairn.ingest.service.SourceGrants;
 import dev.cairn.ingest.service.SourceRegistry;
 import dev.cairn.ingest.service.TrackingPlan;
@@ -146,7 +147,8 @@ class GroupCommitTest {
 
     private EventIngestor ingestor(TransactionalPublisher publisher) {
         return new EventIngestor(sources, plan, pii, new ConsentGate(consent),
-                new Deduplicator(redis, config.dedupWindow(), config.dedupInFlight()), publisher, new RateLimits(),
+                new Deduplicator(redis, config.dedupWindow(), config.dedupInFlight()),
+                new RecentLinks(config.links().recentWindow(), config.links().recentMax()), publisher, new RateLimits(),
                 new IngestMetrics(new SimpleMeterRegistry(), plan), config);
     }
 

@@ -36,6 +36,7 @@ import dev.cairn.ingest.service.IngestMetrics;
 import dev.cairn.ingest.service.IngestRequest;
 import dev.cairn.ingest.service.PiiPolicy;
 import dev.cairn.ingest.service.RateLimits;
+import dev.cairn.ingest.service.RecentLinks;
 import dev.cairn.ingest.service.SourceGrants;
 import dev.cairn.ingest.service.SourceRegistry;
 import dev.cairn.ingest.service.TrackingPlan;
@@ -134,6 +135,55 @@ class IngestGuaranteesTest {
         }
     }
 
+    @Test
+    void a_repeat_visitor_publishes_its_links_once_and_a_failed_transaction_remembers_none() {
+        // Two pipelines sharing one memory of published links: one whose producer cannot send anything, so every
+        // transaction it begins aborts, and a working one, as the same instance before and after Kafka recovers.
+        RecentLinks recent = new RecentLinks(Duration.ofMinutes(10), 1_000);
+        String user = id("visitor");
+        String anon = "anon-" + user;
+        EventInput first = visit(id("first"), user, anon);
+        EventInput again = visit(id("again"), user, anon);
+        EventInput sameTwiceA = visit(id("twice-a"), user, anon + "-2");
+        EventInput sameTwiceB = visit(id("twice-b"), user, anon + "-2");
+        EventInput withEmail = visit(id("email"), user, anon).toBuilder()
+                .setTraits(IngestFixtures.json("{\"email\": \"" + user + "@shop.test\"}")).build();
+        IngestedRecords.Offsets before = IngestedRecords.endOffsets();
+        try (TransactionalPublisher broken = new TransactionalPublisher(
+                RealInfra.kafka().clientConfig("ingest", Map.of()), "guarantees-links-broken", 1, Duration.ofSeconds(5),
+                GROUP_COMMIT, Map.of("max.request.size", "64"));
+                TransactionalPublisher working = new TransactionalPublisher(
+                        RealInfra.kafka().clientConfig("ingest", Map.of()), "guarantees-links", 1,
+                        Duration.ofSeconds(5), GROUP_COMMIT, Map.of())) {
+            EventIngestor failing = instance(broken, recent);
+            EventIngestor ingestor = instance(working, recent);
+            assertEquals(EventOutcome.EVENT_OUTCOME_RETRY, ingest(failing, List.of(first)).get(0).getOutcome(),
+                    "nothing of an aborted transaction is stored");
+            for (List<EventInput> request : List.of(List.of(first), List.of(again), List.of(sameTwiceA, sameTwiceB),
+                    List.of(withEmail))) {
+                ingest(ingestor, request).forEach(r -> assertEquals(EventOutcome.EVENT_OUTCOME_ACCEPTED,
+                        r.getOutcome(), r.toString()));
+            }
+        }
+        List<String> linked = IngestedRecords.links(before, IngestedRecords.endOffsets()).stream()
+                .filter(l -> l.getIdentifiersList().stream().anyMatch(i -> i.getValue().equals(user)))
+                .map(dev.cairn.proto.events.v1.IdentifierLinks::getMessageId).toList();
+        assertEquals(List.of(first.getMessageId(), sameTwiceA.getMessageId(), withEmail.getMessageId()), linked,
+                "links once per identifier set: the retry after the abort publishes them, the repeat does not, a set"
+                        + " seen twice in one request once, a set with one more identifier again");
+    }
+
+    private static EventInput visit(String messageId, String user, String anonymousId) {
+        return order(messageId, user).toBuilder().setAnonymousId(anonymousId).build();
+    }
+
+    private static List<EventResult> ingest(EventIngestor ingestor, List<EventInput> events) {
+        return ingestor.ingest(new IngestRequest("backend", events.stream().map(IngestItem::ofGrpc).toList(),
+                Optional.empty(), false, "grpc",
+                SourceGrants.ofClaim(IngestFixtures.SOURCES_CLAIM, List.of("backend"))))
+                .await().atMost(Duration.ofSeconds(60));
+    }
+
     /** Sends like an SDK: RETRY answers are retried until each event has a final answer. */
     private static void retryUntilSettled(EventIngestor instance, List<EventInput> events,
             Map<String, List<EventOutcome>> outcomes) {
@@ -168,9 +218,13 @@ class IngestGuaranteesTest {
     }
 
     private EventIngestor instance(TransactionalPublisher publisher) {
+        return instance(publisher, new RecentLinks(config.links().recentWindow(), config.links().recentMax()));
+    }
+
+    private EventIngestor instance(TransactionalPublisher publisher, RecentLinks recentLinks) {
         return new EventIngestor(sources, plan, pii, new ConsentGate(consent),
-                new Deduplicator(redis, config.dedupWindow(), config.dedupInFlight()), publisher, new RateLimits(),
-                new IngestMetrics(new SimpleMeterRegistry(), plan), config);
+                new Deduplicator(redis, config.dedupWindow(), config.dedupInFlight()), recentLinks, publisher,
+                new RateLimits(), new IngestMetrics(new SimpleMeterRegistry(), plan), config);
     }
 
     @Test

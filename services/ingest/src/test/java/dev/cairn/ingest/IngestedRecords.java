@@ -54,9 +54,47 @@ final class IngestedRecords {
     static Report check(Offsets from, Offsets to) {
         Map<String, Long> perTopic = new TreeMap<>();
         List<String> problems = new ArrayList<>();
-        long records = 0;
+        long[] records = {0};
+        List<TopicPartition> unread = read(from, to, TOPICS, r -> {
+            records[0]++;
+            perTopic.merge(r.topic(), 1L, Long::sum);
+            String problem = problem(r);
+            if (problem != null && problems.size() < MAX_PROBLEMS) {
+                problems.add(r.topic() + "@" + r.partition() + ":" + r.offset() + " (key "
+                        + ConsumerConstraints.quote(r.key()) + "): " + problem);
+            }
+        });
+        if (!unread.isEmpty()) {
+            problems.add("could not read to the end of " + unread);
+        }
+        return new Report(records[0], perTopic, problems);
+    }
+
+    /** The identifier links ingest wrote between the two offsets, in each partition's order. */
+    static List<IdentifierLinks> links(Offsets from, Offsets to) {
+        List<IdentifierLinks> links = new ArrayList<>();
+        List<TopicPartition> unread = read(from, to, List.of(EventIngestor.LINKS_TOPIC), r -> {
+            try {
+                links.add(IdentifierLinks.parseFrom(r.value()));
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new AssertionError("a links record identity cannot parse: " + e, e);
+            }
+        });
+        if (!unread.isEmpty()) {
+            throw new AssertionError("could not read to the end of " + unread);
+        }
+        return links;
+    }
+
+    /**
+     * Feeds every record of the topics between the two offsets, read_committed, to {@code each}; returns the
+     * partitions it could not read to the end of within 10 minutes.
+     */
+    private static List<TopicPartition> read(Offsets from, Offsets to, List<String> topics,
+            java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> each) {
         try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
-            List<TopicPartition> partitions = new ArrayList<>(to.end().keySet());
+            List<TopicPartition> partitions = to.end().keySet().stream().filter(p -> topics.contains(p.topic()))
+                    .toList();
             consumer.assign(partitions);
             Map<TopicPartition, Long> remaining = new HashMap<>();
             for (TopicPartition p : partitions) {
@@ -74,13 +112,7 @@ final class IngestedRecords {
                     if (end == null || r.offset() >= end) {
                         continue;
                     }
-                    records++;
-                    perTopic.merge(r.topic(), 1L, Long::sum);
-                    String problem = problem(r);
-                    if (problem != null && problems.size() < MAX_PROBLEMS) {
-                        problems.add(r.topic() + "@" + r.partition() + ":" + r.offset() + " (key "
-                                + ConsumerConstraints.quote(r.key()) + "): " + problem);
-                    }
+                    each.accept(r);
                     if (r.offset() + 1 >= end) {
                         remaining.remove(p);
                     }
@@ -88,11 +120,8 @@ final class IngestedRecords {
                 // A transaction marker can be the last offset: a partition whose position passed the end is done.
                 remaining.keySet().removeIf(p -> consumer.position(p) >= remaining.get(p));
             }
-            if (!remaining.isEmpty()) {
-                problems.add("could not read to the end of " + remaining.keySet());
-            }
+            return List.copyOf(remaining.keySet());
         }
-        return new Report(records, perTopic, problems);
     }
 
     /** What a consumer of the record's topic would trip over, or null. */

@@ -61,9 +61,11 @@ public final class EventIngestor {
     private final RateLimits rateLimits;
     private final IngestMetrics metrics;
     private final IngestConfig config;
+    private final RecentLinks recentLinks;
 
     public EventIngestor(SourceRegistry sources, TrackingPlan plan, PiiPolicy pii, ConsentGate gate, Deduplicator dedup,
-            TransactionalPublisher publisher, RateLimits rateLimits, IngestMetrics metrics, IngestConfig config) {
+            RecentLinks recentLinks, TransactionalPublisher publisher, RateLimits rateLimits, IngestMetrics metrics,
+            IngestConfig config) {
         this.sources = sources;
         this.plan = plan;
         this.pii = pii;
@@ -73,6 +75,7 @@ public final class EventIngestor {
         this.rateLimits = rateLimits;
         this.metrics = metrics;
         this.config = config;
+        this.recentLinks = recentLinks;
         if (config.maxNestingDepth() < 1 || config.maxNestingDepth() > EnvelopeCheck.MAX_READABLE_DEPTH) {
             throw new IllegalArgumentException("cairn.ingest.max-nesting-depth is " + config.maxNestingDepth()
                     + "; it must be 1 to " + EnvelopeCheck.MAX_READABLE_DEPTH
@@ -160,6 +163,7 @@ public final class EventIngestor {
             Map<String, String> traceHeaders, String token) {
         List<String> reserved = new ArrayList<>();
         List<String> unstored = new ArrayList<>();
+        Set<RecentLinks.Key> linksInRequest = new HashSet<>();
         for (int i = 0; i < candidates.size(); i++) {
             Item item = candidates.get(i);
             switch (claims.get(i)) {
@@ -172,7 +176,7 @@ public final class EventIngestor {
                     item.reason = "the same messageId is being stored by another request; retry";
                 }
                 case NEW -> {
-                    route(item, source, receivedAt, request);
+                    route(item, source, receivedAt, request, linksInRequest);
                     // route() quarantines an event too large for Kafka; a quarantined event is never recorded.
                     (item.outcome == EventOutcome.EVENT_OUTCOME_QUARANTINED ? unstored : reserved)
                             .add(item.messageId);
@@ -187,6 +191,7 @@ public final class EventIngestor {
                 it -> it.records.forEach(r -> records.add(new TransactionalPublisher.Record(r.topic(), r.key(),
                         r.value(), traceHeaders))));
         return released.flatMap(ignored -> publisher.publish(records))
+                .invoke(done -> recentLinks.published(linksInRequest))
                 .flatMap(done -> dedup.confirm(source.id(), reserved, token)
                         // The events are stored: a failure to mark them costs at most a later duplicate
                         // answer of ACCEPTED instead of DUPLICATE, never a loss.
@@ -362,8 +367,12 @@ public final class EventIngestor {
         return kept;
     }
 
-    /** Builds the records of an accepted event: raw, links, consent signals, and every destination it may reach. */
-    private void route(Item item, Source source, Instant receivedAt, IngestRequest request) {
+    /**
+     * Builds the records of an accepted event: raw, links (unless this instance published the same identifier set
+     * recently or earlier in the request: {@link RecentLinks}), consent signals, and every destination it may reach.
+     */
+    private void route(Item item, Source source, Instant receivedAt, IngestRequest request,
+            Set<RecentLinks.Key> linksInRequest) {
         EventInput e = item.in.event();
         Instant eventTime = eventTime(e, request.sentAt(), receivedAt);
         Event.Builder event = Event.newBuilder().setMessageId(item.messageId).setType(e.getType())
@@ -382,7 +391,10 @@ public final class EventIngestor {
         List<Identifier> identifiers = Identifiers.of(e);
         List<TransactionalPublisher.Record> records = new ArrayList<>();
         records.add(new TransactionalPublisher.Record(RAW_TOPIC, key, event.build().toByteArray()));
-        if (identifiers.size() >= 2) {
+        boolean linkable = identifiers.size() >= 2;
+        RecentLinks.Key links = linkable ? recentLinks.key(identifiers) : null;
+        boolean linksKnown = links != null && (linksInRequest.contains(links) || recentLinks.recentlyPublished(links));
+        if (linkable && !linksKnown) {
             records.add(new TransactionalPublisher.Record(LINKS_TOPIC, key, IdentifierLinks.newBuilder()
                     .setSourceId(source.id()).setMessageId(item.messageId).setEventTime(timestamp(eventTime))
                     .setReceivedAt(timestamp(receivedAt)).addAllIdentifiers(identifiers).build().toByteArray()));
@@ -421,6 +433,12 @@ public final class EventIngestor {
         }
         item.records = records;
         item.suppressed = suppressed;
+        if (linkable) {
+            metrics.links(source.id(), !linksKnown);
+            if (links != null && !linksKnown) {
+                linksInRequest.add(links);
+            }
+        }
         boolean governedSuppressed = pii.destinations().stream()
                 .anyMatch(d -> d.topic().equals(GOVERNED_TOPIC) && suppressed.contains(d.name()));
         item.outcome = governedSuppressed

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 import dev.cairn.proto.events.v1.EventType;
 import dev.cairn.proto.events.v1.Identifier;
@@ -22,6 +23,9 @@ public final class Identifiers {
     /** An identifier and where in the event it was found, as a JSON path (for violations). */
     public record Located(Identifier identifier, String jsonPath) {
     }
+
+    /** What identity accepts as a namespace (an externalIds type); compiled once, not per event. */
+    private static final Pattern NAMESPACE = Pattern.compile("[a-z][a-z0-9_]{0,62}");
 
     private Identifiers() {
     }
@@ -53,7 +57,7 @@ public final class Identifiers {
                 Value item = items.get(i);
                 if (item.hasMapValue()) {
                     String type = text(item.getMapValue(), "type");
-                    if (type.matches("[a-z][a-z0-9_]{0,62}")) {
+                    if (NAMESPACE.matcher(type).matches()) {
                         add(ids, type, text(item.getMapValue(), "id"), "$.context.externalIds[" + i + "].id");
                     }
                 }

@@ -98,6 +98,24 @@ public interface IngestConfig {
         long maxBytes();
     }
 
+    /** Identifier links of repeat visitors ({@link RecentLinks}). */
+    LinksConfig links();
+
+    interface LinksConfig {
+
+        /**
+         * How long after publishing an identifier set's links this instance publishes no links for the same set
+         * again. 0 publishes the links of every event. Within it, an operator's unmerge of those identifiers is
+         * not undone by this instance seeing them together again (identity's README, <i>Known limits</i>).
+         */
+        @WithDefault("10m")
+        Duration recentWindow();
+
+        /** Most identifier sets remembered (about 100 bytes each); past it the cache evicts by its size policy. */
+        @WithDefault("200000")
+        int recentMax();
+    }
+
     /**
      * The PII hashing key (base64, at least 16 bytes). A secret: never in contracts/. Either this, or the
      * file below.

@@ -1,5 +1,9 @@
 package dev.cairn.ingest.service;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -25,21 +29,51 @@ public final class IngestMetrics {
         this.plan = plan;
     }
 
+    /** The per-event meters, looked up once per label set: a registry lookup builds and sorts tags each time. */
+    private record PerSource(Counter received, DistributionSummary size, Counter linksPublished,
+            Counter linksRecent) {
+    }
+
+    private record OutcomeLabels(String source, EventOutcome outcome, String event) {
+    }
+
+    private final Map<String, PerSource> perSource = new ConcurrentHashMap<>();
+    private final Map<OutcomeLabels, Counter> outcomes = new ConcurrentHashMap<>();
+    private final Map<String, Timer> ackLatency = new ConcurrentHashMap<>();
+
+    private PerSource of(String source) {
+        return perSource.computeIfAbsent(source, s -> new PerSource(
+                registry.counter("cairn.ingest.events.received", "source", s),
+                DistributionSummary.builder("cairn.ingest.event.size").baseUnit("bytes").tag("source", s)
+                        .publishPercentileHistogram().register(registry),
+                registry.counter("cairn.ingest.links", "source", s, "result", "published"),
+                registry.counter("cairn.ingest.links", "source", s, "result", "recent")));
+    }
+
     void received(String source, int bytes) {
-        registry.counter("cairn.ingest.events.received", "source", source).increment();
-        DistributionSummary.builder("cairn.ingest.event.size").baseUnit("bytes").tag("source", source)
-                .publishPercentileHistogram().register(registry).record(bytes);
+        PerSource meters = of(source);
+        meters.received().increment();
+        meters.size().record(bytes);
     }
 
     void outcome(String source, EventOutcome outcome, EventInput event) {
+        // Source ids come from the contracts and planned names from the plan: the label sets are bounded.
         String name = event.getType() == EventType.EVENT_TYPE_TRACK && plan.planned(event.getEvent())
                 ? event.getEvent()
                 : event.getType() == EventType.EVENT_TYPE_TRACK
                         ? "(unplanned)"
                         : "(" + event.getType().name()
                                 .replace("EVENT_TYPE_", "").toLowerCase() + ")";
-        registry.counter("cairn.ingest.events", "source", source, "outcome",
-                outcome.name().replace("EVENT_OUTCOME_", "").toLowerCase(), "event", name).increment();
+        outcomes.computeIfAbsent(new OutcomeLabels(source, outcome, name),
+                l -> registry.counter("cairn.ingest.events", "source", l.source(), "outcome",
+                        l.outcome().name().replace("EVENT_OUTCOME_", "").toLowerCase(), "event", l.event()))
+                .increment();
+    }
+
+    /** An event with identifiers to link: its links published, or not, as a repeat of a recent set. */
+    void links(String source, boolean published) {
+        PerSource meters = of(source);
+        (published ? meters.linksPublished() : meters.linksRecent()).increment();
     }
 
     void violation(String source, ViolationType type) {
@@ -80,7 +114,7 @@ public final class IngestMetrics {
 
     /** Time from a request's arrival to its answer (after Kafka's commit for accepted events). */
     public Timer ackLatency(String transport) {
-        return Timer.builder("cairn.ingest.ack.latency").tag("transport", transport).publishPercentileHistogram()
-                .register(registry);
+        return ackLatency.computeIfAbsent(transport, t -> Timer.builder("cairn.ingest.ack.latency")
+                .tag("transport", t).publishPercentileHistogram().register(registry));
     }
 }

@@ -95,7 +95,8 @@ public class IngestWiring {
             io.vertx.mutiny.redis.client.Redis redis, TransactionalPublisher publisher, MeterRegistry registry,
             IngestConfig config) {
         return new EventIngestor(sources, plan, pii, new ConsentGate(consent),
-                new Deduplicator(redis, config.dedupWindow(), config.dedupInFlight()), publisher, new RateLimits(),
+                new Deduplicator(redis, config.dedupWindow(), config.dedupInFlight()),
+                new RecentLinks(config.links().recentWindow(), config.links().recentMax()), publisher, new RateLimits(),
                 new IngestMetrics(registry, plan), config);
     }
 
