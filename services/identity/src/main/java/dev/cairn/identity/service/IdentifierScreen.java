@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 import dev.cairn.identity.rules.IdentityRules;
 import dev.cairn.identity.rules.IdentityRules.BlockedRule;
@@ -17,6 +18,11 @@ import dev.cairn.proto.events.v1.Identifier;
  * that stopped it, so the log records it.
  */
 public final class IdentifierScreen {
+
+    // Compiled once: every identifier of every link record goes through them.
+    private static final Pattern WHITESPACE = Pattern.compile("\\s+");
+    private static final Pattern PHONE_PUNCTUATION = Pattern.compile("[\\s().\\-/]");
+    private static final Pattern E164_DIGITS = Pattern.compile("[1-9]\\d{6,14}");
 
     private final IdentityRules rules;
 
@@ -88,7 +94,7 @@ public final class IdentifierScreen {
     }
 
     private static Optional<String> email(String v) {
-        String e = v.replaceAll("\\s+", "").toLowerCase(Locale.ROOT);
+        String e = WHITESPACE.matcher(v).replaceAll("").toLowerCase(Locale.ROOT);
         if (e.startsWith("mailto:")) {
             e = e.substring("mailto:".length());
         }
@@ -101,7 +107,7 @@ public final class IdentifierScreen {
 
     /** E.164: '+', a country code and at most 15 digits in all; punctuation and spaces are dropped. */
     private Optional<String> phone(String v) {
-        String s = v.replaceAll("[\\s().\\-/]", "");
+        String s = PHONE_PUNCTUATION.matcher(v).replaceAll("");
         String digits;
         if (s.startsWith("+")) {
             digits = s.substring(1);
@@ -112,7 +118,7 @@ public final class IdentifierScreen {
         } else {
             return Optional.empty();
         }
-        if (!digits.matches("^[1-9]\\d{6,14}$")) {
+        if (!E164_DIGITS.matcher(digits).matches()) {
             return Optional.empty();
         }
         return Optional.of("+" + digits);
