@@ -21,6 +21,7 @@ import dev.cairn.bench.report.Plots;
 import dev.cairn.bench.scenario.Baselines;
 import dev.cairn.bench.scenario.BenchContext;
 import dev.cairn.bench.scenario.ConsentEndToEnd;
+import dev.cairn.bench.scenario.ConsentFollow;
 import dev.cairn.bench.scenario.ConsentWithdrawal;
 import dev.cairn.bench.scenario.ErasureEndToEnd;
 import dev.cairn.bench.scenario.FuzzDrain;
@@ -53,6 +54,7 @@ public class BenchMain implements QuarkusApplication {
     static final Duration SETTLE_MAX = Duration.ofSeconds(300);
 
     static final List<Scenario> SCENARIOS = List.of(new Baselines(), new IdentityAccuracy(), new IdentityThroughput(),
+            new ConsentFollow(),
             new RpcScenarios.IdentityResolve(), new RpcScenarios.ConsentDecide(), new RpcScenarios.SegmentsIsMember(),
             new ConsentWithdrawal(), new ConsentEndToEnd(), new ErasureEndToEnd(), new FuzzDrain(),
             new IngestScenarios.GrpcBatch(),

@@ -17,6 +17,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Future;
 
+import jakarta.inject.Inject;
+
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -32,6 +34,9 @@ import com.google.protobuf.Timestamp;
 
 import io.grpc.ManagedChannel;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.vertx.VertxContextSupport;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
 
 import dev.cairn.platform.kafka.DeadLetters;
 import dev.cairn.proto.consent.v1.ConsentServiceGrpc.ConsentServiceBlockingStub;
@@ -65,6 +70,9 @@ class PoisonConsentInputsTest {
     private static final int SIGNALS_PARTITION = 2;
     private static final int CHANGES_PARTITION = 5;
     private static final String KEY = "poison-test";
+
+    @Inject
+    Pool pool;
 
     private ManagedChannel channel;
     private ConsentServiceBlockingStub stub;
@@ -220,6 +228,69 @@ class PoisonConsentInputsTest {
         });
         Awaitility.await().atMost(Duration.ofSeconds(30))
                 .until(() -> DeadLetterProbe.lag("cairn-consent", CHANGES, List.of(CHANGES_PARTITION)) == 0);
+    }
+
+    @Test
+    void a_poison_change_inside_a_poll_is_dead_lettered_once_the_others_are_applied_and_the_consumer_goes_on()
+            throws Throwable {
+        String consumer = "consent-identity-changes";
+        double refusedBefore = DeadLetterProbe.deadLetterCount(managementPort(), consumer, "rejected_by_store");
+        double unprocessableBefore = DeadLetterProbe.deadLetterCount(managementPort(), consumer, "unprocessable");
+        double unparsableBefore = DeadLetterProbe.deadLetterCount(managementPort(), consumer, "unparsable");
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        long seq = System.nanoTime();
+        List<byte[]> poll = new ArrayList<>();
+        Map<String, String> expected = new java.util.TreeMap<>();
+        for (int i = 0; i < 11; i++) {
+            String profile = "p-" + run + "-" + i;
+            Identifier anon = id("anonymous_id", "a-" + run + "-" + i);
+            Identifier user = id("user_id", "u-" + run + "-" + i);
+            poll.add(ConsentRecordingTest.change(seq + i, IdentityChangeKind.IDENTITY_CHANGE_KIND_LINKED, profile,
+                    List.of(), anon, user).toByteArray());
+            expected.put("anonymous_id:" + anon.getValue(), profile);
+            expected.put("user_id:" + user.getValue(), profile);
+        }
+        // In the middle of the poll: a valid LINKED change PostgreSQL refuses (a NUL in an identifier), so the
+        // poll's transaction fails for good and is applied again in halves down to this record.
+        byte[] nul = ConsentRecordingTest.change(seq + 5, IdentityChangeKind.IDENTITY_CHANGE_KIND_LINKED,
+                "p-" + run + "-nul", List.of(), id("user_id", "nul-\u0000-" + run)).toByteArray();
+        poll.add(5, nul);
+        send(CHANGES, CHANGES_PARTITION, poll.toArray(byte[][]::new));
+
+        Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> DeadLetterProbe.lag("cairn-consent", CHANGES, List.of(CHANGES_PARTITION)) == 0);
+        assertEquals(expected, profiles(run), "every good change of the poll is applied");
+        assertEquals("rejected_by_store", reasonOf(consumer, CHANGES, CHANGES_PARTITION, nul));
+        assertEquals(1, DeadLetterProbe.deadLettersOf(consumer, nul, 2, Duration.ofSeconds(5)).size(),
+                "dead-lettered exactly once");
+        assertEquals(refusedBefore + 1,
+                DeadLetterProbe.deadLetterCount(managementPort(), consumer, "rejected_by_store"), metrics());
+        // No good record of the poll went there too (each half down to the poison is applied, not set aside).
+        assertEquals(unprocessableBefore,
+                DeadLetterProbe.deadLetterCount(managementPort(), consumer, "unprocessable"), metrics());
+        assertEquals(unparsableBefore, DeadLetterProbe.deadLetterCount(managementPort(), consumer, "unparsable"),
+                metrics());
+        assertEquals(List.of(), DeadLetterProbe.deadLettersOf(consumer, poll.get(4), 1, Duration.ofSeconds(2)),
+                "the good record next to the poison is not dead-lettered");
+
+        // The consumer still consumes after it.
+        Identifier later = id("user_id", "later-" + run);
+        send(CHANGES, CHANGES_PARTITION, ConsentRecordingTest.change(seq + 20,
+                IdentityChangeKind.IDENTITY_CHANGE_KIND_LINKED, "p-" + run + "-later", List.of(), later)
+                .toByteArray());
+        expected.put("user_id:" + later.getValue(), "p-" + run + "-later");
+        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(expected, profiles(run)));
+    }
+
+    /** subject_profile rows of one run's identifiers: key to profile. */
+    private Map<String, String> profiles(String run) throws Throwable {
+        return VertxContextSupport.subscribeAndAwait(() -> pool
+                .preparedQuery("select subject_key, profile_id from subject_profile where subject_key like $1")
+                .execute(Tuple.of("%-" + run + "%")).map(rows -> {
+                    Map<String, String> found = new java.util.TreeMap<>();
+                    rows.forEach(r -> found.put(r.getString(0), r.getString(1)));
+                    return found;
+                }));
     }
 
     @Test

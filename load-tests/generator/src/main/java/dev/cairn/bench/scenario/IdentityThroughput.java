@@ -110,7 +110,7 @@ public final class IdentityThroughput implements Scenario {
                 long fillStart = System.nanoTime();
                 fill(ctx, batch);
                 figures.put("fill_events_per_s", Math.round(events / ((System.nanoTime() - fillStart) / 1e9)));
-                cpuBefore = cpu(ctx, identityPid);
+                cpuBefore = cpu(ctx, "identity", identityPid);
                 drainStart = System.nanoTime();
             } finally {
                 signal(identityPid, "CONT");
@@ -123,7 +123,7 @@ public final class IdentityThroughput implements Scenario {
                 now = decided(ctx, source);
             }
             double seconds = (System.nanoTime() - drainStart) / 1e9;
-            Map<String, Double> cpuAfter = cpu(ctx, identityPid);
+            Map<String, Double> cpuAfter = cpu(ctx, "identity", identityPid);
             // Interleaved with identity's drains, once the topic holds at least as many records as one mix.
             double consumerPerf = consumerPerformance(ctx, events, figures);
             long drained = Math.round(now - before);
@@ -213,7 +213,7 @@ public final class IdentityThroughput implements Scenario {
         return sum;
     }
 
-    private static void signal(long pid, String signal) throws IOException, InterruptedException {
+    static void signal(long pid, String signal) throws IOException, InterruptedException {
         int exit = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start().waitFor();
         if (exit != 0) {
             throw new IOException("kill -" + signal + " " + pid + " exited with " + exit);
@@ -221,12 +221,12 @@ public final class IdentityThroughput implements Scenario {
     }
 
     /**
-     * CPU seconds used so far by identity, PostgreSQL (the postmaster, its live backends, and the backends that
+     * CPU seconds used so far by {@code service} (identity, or consent for consent-follow), PostgreSQL (the postmaster, its live backends, and the backends that
      * exited, from the postmaster's children time), Redis and Kafka.
      */
-    private static Map<String, Double> cpu(BenchContext ctx, long identityPid) {
+    static Map<String, Double> cpu(BenchContext ctx, String service, long servicePid) {
         Map<String, Double> cpu = new LinkedHashMap<>();
-        cpu.put("identity", Processes.cpuSeconds(identityPid));
+        cpu.put(service, Processes.cpuSeconds(servicePid));
         try {
             long postmaster = Long.parseLong(Files.readAllLines(ctx.cairnHome.resolve("postgres/data/postmaster.pid"))
                     .get(0).trim());

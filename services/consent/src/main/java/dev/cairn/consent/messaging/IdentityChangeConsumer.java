@@ -1,31 +1,38 @@
 package dev.cairn.consent.messaging;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.context.control.ActivateRequestContext;
 import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 
-import dev.cairn.consent.service.StateRepublisher;
-import dev.cairn.consent.store.IdentityChangeApplier;
+import dev.cairn.consent.service.IdentityFollower;
+import dev.cairn.platform.kafka.DeadLetterReason;
 import dev.cairn.platform.kafka.DeadLetters;
 import dev.cairn.platform.kafka.DeadLetters.Letter;
 import dev.cairn.proto.events.v1.IdentityChange;
 
 /**
- * Consent follows identity: applies {@code cairn.identity.changes.v1} to the identifier-to-profile table and
- * republishes the state of every identifier of each profile that linked, merged or split.
+ * Consent follows identity: consumes {@code cairn.identity.changes.v1} a poll at a time, applies the poll's
+ * changes in order to the identifier-to-profile table in one transaction, then republishes the state of every
+ * identifier they affected, once per poll ({@link IdentityFollower}). The offsets are committed only after that
+ * completes; applying a change again is harmless (rows keep the newest sequence).
  * <p>
- * A change that can never be applied (unparsable, refused by PostgreSQL) goes to
- * {@code cairn.dead-letters.consent-identity-changes.v1} with its reason and the consumer carries on; PostgreSQL or
- * Kafka away holds the partition until they are back ({@link DeadLetters#process}).
+ * As identity's own consumer does: an unparsable record goes to
+ * {@code cairn.dead-letters.consent-identity-changes.v1} at once and the others are applied; a poll PostgreSQL
+ * refuses for good is applied again in halves, each in its own transaction and in order, down to the one record at
+ * fault, which is dead-lettered alone; PostgreSQL or Kafka away retries the poll as it is, with backoff, for as
+ * long as that lasts.
  */
 @ApplicationScoped
 public class IdentityChangeConsumer {
@@ -33,11 +40,14 @@ public class IdentityChangeConsumer {
     /** This consumer in dead-letter topic names and in {@code cairn_dead_letters_total}. */
     public static final String CONSUMER = "consent-identity-changes";
 
-    @Inject
-    IdentityChangeApplier applier;
+    private static final Logger LOG = Logger.getLogger(IdentityChangeConsumer.class);
+
+    /** A record of the poll with its parsed change. */
+    private record Pending(Letter letter, IdentityChange change) {
+    }
 
     @Inject
-    StateRepublisher republisher;
+    IdentityFollower follower;
 
     @Inject
     MeterRegistry metrics;
@@ -46,27 +56,59 @@ public class IdentityChangeConsumer {
     DeadLetters deadLetters;
 
     @Incoming("identity-changes")
-    @ActivateRequestContext
-    public Uni<Void> onChange(ConsumerRecord<byte[], byte[]> record) {
-        Letter letter = Letter.of(record);
-        return deadLetters.process(CONSUMER, letter, () -> apply(letter.value())).replaceWithVoid();
+    public Uni<Void> consume(ConsumerRecords<byte[], byte[]> records) {
+        List<Pending> batch = new ArrayList<>(records.count());
+        List<Uni<Void>> unparsable = new ArrayList<>();
+        // Records come partition by partition, each in offset order: applying them in this order keeps every
+        // partition's (space's) order.
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            Letter letter = Letter.of(record);
+            try {
+                if (record.value() == null) {
+                    throw new InvalidProtocolBufferException("a null value (tombstone) is not an IdentityChange");
+                }
+                batch.add(new Pending(letter, IdentityChange.parseFrom(record.value())));
+            } catch (InvalidProtocolBufferException e) {
+                unparsable.add(deadLetters.deadLetter(CONSUMER, letter, DeadLetterReason.UNPARSABLE, e));
+            }
+        }
+        Uni<Void> setAside = unparsable.isEmpty()
+                ? Uni.createFrom().voidItem()
+                : Uni.join().all(unparsable).andFailFast().replaceWithVoid();
+        if (batch.isEmpty()) {
+            return setAside;
+        }
+        return setAside.chain(() -> follow(batch));
     }
 
-    /** The change's kind once applied, never null ({@link DeadLetters#process} wraps it). */
-    private Uni<String> apply(byte[] value) {
-        IdentityChange change;
-        try {
-            if (value == null) {
-                throw new InvalidProtocolBufferException("a null value (tombstone) is not an IdentityChange");
-            }
-            change = IdentityChange.parseFrom(value);
-        } catch (InvalidProtocolBufferException e) {
-            return Uni.createFrom().failure(e);
+    /**
+     * Applies the records in order. A failure a retry can cure is retried with backoff rather than skipped:
+     * skipping would lose a change, and moving past it would apply later changes of the same people first.
+     */
+    private Uni<Void> follow(List<Pending> batch) {
+        if (batch.size() == 1) {
+            Pending one = batch.get(0);
+            // A non-null item: process() wraps it in an Optional, and a null one would fail as unprocessable.
+            return deadLetters.process(CONSUMER, one.letter(), () -> follower.follow(List.of(one.change()))
+                    .invoke(() -> counted(batch)).replaceWith(one.change().getKind())).replaceWithVoid();
         }
-        String kind = change.getKind().name();
-        return Panache.withTransaction(() -> applier.apply(change)).flatMap(republisher::republish)
-                .invoke(() -> metrics.counter("cairn.consent.identity_changes", "result", "applied", "kind", kind)
-                        .increment())
-                .replaceWith(kind);
+        List<IdentityChange> changes = batch.stream().map(Pending::change).toList();
+        Letter first = batch.get(0).letter();
+        return deadLetters.retryWhileTransient(CONSUMER, "a poll of " + batch.size() + " identity changes from "
+                + first.topic() + "-" + first.partition() + "@" + first.offset(), () -> follower.follow(changes))
+                .invoke(() -> counted(batch))
+                .onFailure().recoverWithUni(failure -> {
+                    LOG.warnf("a poll of %d identity changes failed (%s); applying it in halves to find the records "
+                            + "at fault", batch.size(), failure.getMessage());
+                    int half = batch.size() / 2;
+                    return follow(batch.subList(0, half)).chain(() -> follow(batch.subList(half, batch.size())));
+                });
+    }
+
+    private void counted(List<Pending> applied) {
+        for (Pending p : applied) {
+            metrics.counter("cairn.consent.identity_changes", "result", "applied", "kind", p.change().getKind().name())
+                    .increment();
+        }
     }
 }

@@ -1,4 +1,4 @@
-package dev.cairn.consent.store;
+package dev.cairn.consent;
 
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -10,17 +10,21 @@ import jakarta.inject.Inject;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
+import dev.cairn.consent.store.ProfileDirectory;
+import dev.cairn.consent.store.SubjectProfileEntity;
 import dev.cairn.platform.consent.SubjectKeys;
 import dev.cairn.proto.events.v1.Identifier;
 import dev.cairn.proto.events.v1.IdentityChange;
 
 /**
- * Applies identity's changes to {@code subject_profile}, idempotently (an identifier's row keeps the sequence of
+ * The reference for {@code IdentityChangeBatch}: consent's per-change applier as it ran in production before
+ * changes were applied a poll at a time (one transaction and one findById per identifier per change), kept
+ * unchanged. Applies identity's changes to {@code subject_profile}, idempotently (an identifier's row keeps the sequence of
  * the change that set it; an older or repeated change does not move it back). Returns the identifiers whose
  * consent state must be derived again. Runs inside the caller's transaction.
  */
 @ApplicationScoped
-public class IdentityChangeApplier {
+public class PerChangeApplier {
 
     @Inject
     ProfileDirectory profiles;
@@ -87,7 +91,7 @@ public class IdentityChangeApplier {
         }
         return SubjectProfileEntity
                 .delete("subjectKey in ?1 and identitySequence < ?2",
-                        ids.stream().map(IdentityChangeApplier::key).toList(),
+                        ids.stream().map(PerChangeApplier::key).toList(),
                         seq)
                 .replaceWithVoid();
     }
