@@ -112,7 +112,7 @@ public final class RetryingIngestLoad {
         }
     }
 
-    /** Every status and event outcome the clients saw, with counts. */
+    /** Every status and event outcome the clients saw, with counts ("status INTERNAL: …" with its description). */
     public Map<String, Long> answers() {
         Map<String, Long> out = new java.util.TreeMap<>();
         answers.forEach((k, v) -> out.put(k, v.get()));
@@ -197,7 +197,13 @@ public final class RetryingIngestLoad {
         }
 
         void failed(Status status) {
-            count("status " + status.getCode());
+            // INTERNAL and UNKNOWN are counted with their description: while a dependency is down the product must
+            // answer UNAVAILABLE, so each of these is a finding to read.
+            boolean unexpected = status.getCode() == Status.Code.INTERNAL || status.getCode() == Status.Code.UNKNOWN;
+            String description = String.valueOf(status.getDescription());
+            count("status " + status.getCode() + (unexpected
+                    ? ": " + (description.length() > 100 ? description.substring(0, 100) + "…" : description)
+                    : ""));
             boolean retryable = RETRYABLE.contains(status.getCode());
             String detail = status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription());
             for (EventInput e : pending) {
