@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -24,6 +25,7 @@ import dev.cairn.bench.scenario.ConsentEndToEnd;
 import dev.cairn.bench.scenario.ConsentFollow;
 import dev.cairn.bench.scenario.ConsentWithdrawal;
 import dev.cairn.bench.scenario.ErasureEndToEnd;
+import dev.cairn.bench.scenario.FaultScenario;
 import dev.cairn.bench.scenario.FuzzDrain;
 import dev.cairn.bench.scenario.IdentityAccuracy;
 import dev.cairn.bench.scenario.IdentityThroughput;
@@ -45,21 +47,28 @@ import dev.cairn.bench.support.Processes;
 @QuarkusMain
 public class BenchMain implements QuarkusApplication {
 
-    /**
-     * In the order "all" runs them: baselines first; the identity scenarios and the end-to-end checks (whose
-     * logins and erasures wait for identity) before the heavy event streams (which leave identity a backlog of
-     * links); start-up last (it restarts the services).
-     */
     /** How long a scenario waits for the consumers to drain what the previous ones left. */
     static final Duration SETTLE_MAX = Duration.ofSeconds(300);
 
-    static final List<Scenario> SCENARIOS = List.of(new Baselines(), new IdentityAccuracy(), new IdentityThroughput(),
-            new ConsentFollow(),
-            new RpcScenarios.IdentityResolve(), new RpcScenarios.ConsentDecide(), new RpcScenarios.SegmentsIsMember(),
-            new ConsentWithdrawal(), new ConsentEndToEnd(), new ErasureEndToEnd(), new FuzzDrain(),
-            new IngestScenarios.GrpcBatch(),
-            new IngestScenarios.HttpBatch(),
-            new SegmentsFreshness(), new ServiceStartup());
+    /**
+     * In the order "all" runs them: baselines first; the identity scenarios and the end-to-end checks (whose
+     * logins and erasures wait for identity) before the heavy event streams (which leave identity a backlog of
+     * links); start-up (it restarts the services), then the faults family last: it kills and stalls parts of the
+     * stack, and each of its scenarios ends only once every group drained and every service is ready again.
+     */
+    static final List<Scenario> SCENARIOS = Stream.concat(Stream.of(new Baselines(),
+            new IdentityAccuracy(), new IdentityThroughput(), new ConsentFollow(), new RpcScenarios.IdentityResolve(),
+            new RpcScenarios.ConsentDecide(), new RpcScenarios.SegmentsIsMember(), new ConsentWithdrawal(),
+            new ConsentEndToEnd(), new ErasureEndToEnd(), new FuzzDrain(), new IngestScenarios.GrpcBatch(),
+            new IngestScenarios.HttpBatch(), new SegmentsFreshness(), new ServiceStartup()),
+            FaultScenario.family().stream()).toList();
+
+    /** "all", "faults" (the whole family), a scenario's name, or faults:&lt;fault&gt; as issue 18 spells it. */
+    static boolean chosen(Scenario s, String which) {
+        return "all".equals(which) || s.name().equals(which)
+                || "faults".equals(which) && FaultScenario.inFamily(s)
+                || which != null && which.startsWith("faults:") && s.name().equals(which.replace("faults:", "faults-"));
+    }
 
     @Override
     public int run(String... args) throws Exception {
@@ -82,13 +91,14 @@ public class BenchMain implements QuarkusApplication {
         }
         List<Scenario> chosen = new ArrayList<>();
         for (Scenario s : SCENARIOS) {
-            if ("all".equals(which) || s.name().equals(which)) {
+            if (chosen(s, which)) {
                 chosen.add(s);
             }
         }
         if (chosen.isEmpty()) {
-            System.err.println("usage: bench <all|" + String.join("|", SCENARIOS.stream().map(Scenario::name).toList())
-                    + "> [--smoke] [--out DIR] [key=value ...]");
+            System.err.println(
+                    "usage: bench <all|faults|" + String.join("|", SCENARIOS.stream().map(Scenario::name).toList())
+                            + "> [--smoke] [--out DIR] [key=value ...]");
             return 2;
         }
         String runId = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC)

@@ -4,8 +4,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,6 +15,7 @@ import io.grpc.Channel;
 
 import dev.cairn.bench.support.Grpc;
 import dev.cairn.bench.support.Processes;
+import dev.cairn.bench.support.StackProcess;
 import dev.cairn.proto.consent.v1.ConsentServiceGrpc;
 import dev.cairn.proto.consent.v1.DecideRequest;
 import dev.cairn.proto.consent.v1.DecisionQuery;
@@ -67,26 +66,14 @@ public final class ServiceStartup implements Scenario {
     }
 
     static Map<String, Object> restart(BenchContext ctx, String service, Duration giveUp) throws Exception {
-        Path pidFile = ctx.cairnHome.resolve("run/" + service + ".pid");
-        long pid = Long.parseLong(Files.readString(pidFile).trim());
-        ProcessHandle old = ProcessHandle.of(pid)
-                .orElseThrow(() -> new IllegalStateException(service + " (pid " + pid + ") is not running"));
-        List<String> command = Processes.commandLine(pid);
-        Map<String, String> env = Processes.environment(pid);
-        Path cwd = Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "cwd"));
+        StackProcess process = StackProcess.of(ctx.cairnHome, service);
+        List<String> command = process.command();
         Map<String, Object> f = new LinkedHashMap<>();
-        f.put("before_restart", Processes.memoryMiB(pid));
-        old.destroy();
-        old.onExit().get(30, TimeUnit.SECONDS);
+        f.put("before_restart", Processes.memoryMiB(process.pid()));
+        process.stop(Duration.ofSeconds(30));
 
-        ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(ctx.cairnHome.resolve("logs/" + service + ".log")
-                        .toFile()));
-        pb.environment().clear();
-        pb.environment().putAll(env);
         long launched = System.nanoTime();
-        Process proc = pb.start();
-        Files.writeString(pidFile, proc.pid() + "\n");
+        Process proc = process.relaunch();
         Grpc.Pool pool = new Grpc.Pool("127.0.0.1", ctx.port(service), 1, ctx.token("cairn-admin"));
         try {
             long answered = BenchContext.firstAnswer(probe(service, pool.next(), ctx.runId), giveUp, proc);
