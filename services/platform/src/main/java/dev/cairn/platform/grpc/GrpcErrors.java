@@ -74,7 +74,16 @@ public final class GrpcErrors {
                     "too many requests in flight on this instance; retry shortly", java.time.Duration.ofMillis(100)));
         }
         if (t instanceof DependencyUnavailableException || t instanceof TimeoutException) {
-            return Status.UNAVAILABLE.withDescription(t.getMessage()).asException();
+            return unavailable(t.getMessage());
+        }
+        Throwable lostConnection = lostConnection(t);
+        if (lostConnection != null) {
+            // Redis, PostgreSQL or Kafka refused or dropped the connection: the answer would be made from missing
+            // data, so there is none, and the caller is told to retry (never INTERNAL, never "not found").
+            LOG.debugf(lostConnection, "a dependency's connection failed while serving a gRPC call");
+            return unavailable(
+                    "a dependency of this service is unreachable (" + lostConnection.getClass().getSimpleName()
+                            + "); retry shortly");
         }
         if (t instanceof PermissionDeniedException denied) {
             return StatusProto.toStatusException(com.google.rpc.Status.newBuilder()
@@ -100,6 +109,36 @@ public final class GrpcErrors {
         }
         LOG.error("unexpected failure serving a gRPC call", t);
         return Status.INTERNAL.withDescription("internal error; the server log has the details").asException();
+    }
+
+    /** How long a caller is told to wait before retrying an UNAVAILABLE answer. */
+    static final java.time.Duration UNAVAILABLE_RETRY = java.time.Duration.ofSeconds(1);
+
+    /** UNAVAILABLE with RetryInfo and the same delay as retry pushback, like RESOURCE_EXHAUSTED. */
+    private static StatusException unavailable(String message) {
+        RetryInfo retry = RetryInfo.newBuilder().setRetryDelay(
+                com.google.protobuf.Duration.newBuilder().setSeconds(UNAVAILABLE_RETRY.getSeconds())).build();
+        return StatusProto.toStatusException(com.google.rpc.Status.newBuilder().setCode(Code.UNAVAILABLE_VALUE)
+                .setMessage(String.valueOf(message)).addDetails(Any.pack(retry)).build(), pushback(UNAVAILABLE_RETRY));
+    }
+
+    /**
+     * The failure's cause that says a connection to a dependency could not be made or was lost, or null: refused,
+     * reset or timed out sockets ({@link java.net.SocketException} and its kind), a channel closed under a request,
+     * Vert.x's "connection closed" of its HTTP, SQL and Redis clients. Looked for along the causes, since clients
+     * wrap them.
+     */
+    static Throwable lostConnection(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof java.net.SocketException || c instanceof java.nio.channels.ClosedChannelException
+                    || c instanceof java.net.SocketTimeoutException || c instanceof java.net.UnknownHostException
+                    || c instanceof io.netty.channel.ConnectTimeoutException
+                    || c instanceof io.vertx.core.http.HttpClosedException
+                    || c.getClass().getName().equals("io.vertx.sqlclient.ClosedConnectionException")) {
+                return c;
+            }
+        }
+        return null;
     }
 
     /**

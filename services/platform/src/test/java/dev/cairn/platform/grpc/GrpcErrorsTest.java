@@ -2,6 +2,7 @@ package dev.cairn.platform.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
@@ -50,6 +51,28 @@ class GrpcErrorsTest {
         assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
         RetryInfo retry = StatusProto.fromThrowable(e).getDetails(0).unpack(RetryInfo.class);
         assertEquals(100_000_000, retry.getRetryDelay().getNanos());
+    }
+
+    @Test
+    void a_dependency_refusing_or_dropping_its_connection_is_unavailable_with_a_retry_delay_never_internal() {
+        // Redis stopped under identity's Resolve: the client's failure wraps a refused connection (faults-redis-restart
+        // saw 38 of 38 calls answered INTERNAL before this mapping).
+        for (Throwable failure : List.of(
+                new java.util.concurrent.CompletionException(
+                        new IllegalStateException("redis", new java.net.ConnectException("Connection refused"))),
+                new RuntimeException(new java.net.SocketException("Connection reset")),
+                new java.nio.channels.ClosedChannelException(),
+                new io.vertx.core.http.HttpClosedException("Connection was closed"))) {
+            StatusException e = GrpcErrors.toStatusException(failure);
+            assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), failure.toString());
+            com.google.rpc.Status status = StatusProto.fromThrowable(e);
+            assertTrue(status.getDetailsList().stream().anyMatch(d -> d.is(RetryInfo.class)),
+                    "a retry delay for " + failure);
+            assertEquals("1000", e.getTrailers().get(GrpcErrors.RETRY_PUSHBACK_MS));
+        }
+        assertEquals(Status.Code.INTERNAL,
+                GrpcErrors.toStatusException(new IllegalStateException("a bug, not a connection")).getStatus()
+                        .getCode());
     }
 
     @Test
