@@ -1,5 +1,6 @@
 package dev.cairn.ingest.service;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -40,6 +41,8 @@ public final class IngestMetrics {
     private final Map<String, PerSource> perSource = new ConcurrentHashMap<>();
     private final Map<OutcomeLabels, Counter> outcomes = new ConcurrentHashMap<>();
     private final Map<String, Timer> ackLatency = new ConcurrentHashMap<>();
+    private final Map<List<String>, Counter> violations = new ConcurrentHashMap<>();
+    private final Map<List<String>, Counter> suppressions = new ConcurrentHashMap<>();
 
     private PerSource of(String source) {
         return perSource.computeIfAbsent(source, s -> new PerSource(
@@ -77,12 +80,14 @@ public final class IngestMetrics {
     }
 
     void violation(String source, ViolationType type) {
-        registry.counter("cairn.ingest.violations", "source", source, "type",
-                type.name().replace("VIOLATION_TYPE_", "").toLowerCase()).increment();
+        violations.computeIfAbsent(List.of(source, type.name()), l -> registry.counter("cairn.ingest.violations",
+                "source", source, "type", type.name().replace("VIOLATION_TYPE_", "").toLowerCase())).increment();
     }
 
+    /** Per event and destination: with opt-in purposes not granted, most events are suppressed somewhere. */
     void suppressed(String source, String destination) {
-        registry.counter("cairn.ingest.consent.suppressed", "source", source, "destination", destination).increment();
+        suppressions.computeIfAbsent(List.of(source, destination), l -> registry
+                .counter("cairn.ingest.consent.suppressed", "source", source, "destination", destination)).increment();
     }
 
     void publishFailed(String source) {
