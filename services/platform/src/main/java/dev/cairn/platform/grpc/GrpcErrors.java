@@ -129,10 +129,12 @@ public final class GrpcErrors {
      * wrap them.
      */
     static Throwable lostConnection(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+        // Bounded: getCause() never returns the throwable itself, but a longer cycle of causes would loop forever.
+        Throwable c = t;
+        for (int depth = 0; c != null && depth < 32; c = c.getCause(), depth++) {
+            // SocketException covers ConnectException and Netty's ConnectTimeoutException (a subclass of it).
             if (c instanceof java.net.SocketException || c instanceof java.nio.channels.ClosedChannelException
                     || c instanceof java.net.SocketTimeoutException || c instanceof java.net.UnknownHostException
-                    || c instanceof io.netty.channel.ConnectTimeoutException
                     || c instanceof io.vertx.core.http.HttpClosedException
                     || c.getClass().getName().equals("io.vertx.sqlclient.ClosedConnectionException")) {
                 return c;
