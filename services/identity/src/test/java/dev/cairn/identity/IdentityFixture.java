@@ -21,6 +21,8 @@ import com.google.protobuf.Timestamp;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 
 import dev.cairn.proto.events.v1.Identifier;
 import dev.cairn.proto.events.v1.IdentifierLinks;
@@ -91,7 +93,11 @@ final class IdentityFixture {
     }
 
     static <T> T await(Supplier<T> probe, Predicate<T> done, Duration timeout) {
-        return Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(100)).until(probe::get, done::test);
+        // UNAVAILABLE is what a caller retries: identity answers it until its graph is loaded after a start.
+        return Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(100))
+                .ignoreExceptionsMatching(e -> e instanceof StatusRuntimeException s
+                        && s.getStatus().getCode() == Status.Code.UNAVAILABLE)
+                .until(probe::get, done::test);
     }
 
     static String unique(String prefix) {

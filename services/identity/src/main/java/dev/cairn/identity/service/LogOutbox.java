@@ -45,7 +45,9 @@ import dev.cairn.proto.events.v1.IdentityChangeKind;
  * Redis's applied sequence are applied (each by one atomic, idempotent script), entries above the space's
  * published sequence are published and then the cursor moves. A crash anywhere in between is repaired by
  * the next pass: Redis skips what it has, and the topic may see an entry twice (consumers ignore a sequence
- * they have applied). A flushed Redis has applied nothing, so the same pass rebuilds it from the whole log.
+ * they have applied). A flushed Redis has applied nothing, so the same pass rebuilds it from the whole log; the
+ * graph's {@code loaded} marker, gone with the flush, is set again by the first pass that reaches the log's end, and
+ * until then identity answers UNAVAILABLE rather than "not found" (see {@link RedisGraph#markLoaded}).
  */
 @ApplicationScoped
 public class LogOutbox {
@@ -196,7 +198,21 @@ public class LogOutbox {
                                 return Uni.createFrom().item(batch.entries().size());
                             }
                             return log.advancePublished(pool, space, last).replaceWith(batch.entries().size());
-                        }));
+                        }).call(n -> n < config.drainBatchSize() ? redis.markLoaded(space, head(batch)) : none()));
+    }
+
+    /**
+     * The highest sequence a pass read. A pass that read less than a batch read the log to its end, so once Redis has
+     * applied this far the graph holds the whole log (as of that read) and may answer "not found".
+     */
+    private static long head(Batch batch) {
+        return batch.entries().isEmpty()
+                ? Math.min(batch.applied(), batch.published())
+                : batch.entries().get(batch.entries().size() - 1).entry().seq;
+    }
+
+    private static Uni<Void> none() {
+        return Uni.createFrom().voidItem();
     }
 
     /** Applies entries to Redis in chunks, one atomic script call each, in sequence order. */

@@ -29,6 +29,10 @@ public class OutboxSchedule {
     void onStart(@Observes StartupEvent start) throws Throwable {
         if (config.rebuildOnStart()) {
             VertxContextSupport.subscribeAndAwait(() -> outbox.rebuild(config.space()));
+        } else {
+            // A pass now rather than at the schedule's first tick: until one reaches the log's end on a Redis without
+            // the loaded marker (new, flushed, or written by a version without it), Resolve answers UNAVAILABLE.
+            outbox.drainInBackground(config.space());
         }
     }
 }

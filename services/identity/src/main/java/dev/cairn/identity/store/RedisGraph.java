@@ -18,6 +18,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Response;
 
 import dev.cairn.identity.service.Ident;
+import dev.cairn.platform.grpc.DependencyUnavailableException;
 
 /**
  * The serving copy of the identity graph in Redis. Keys of one space share the hash tag {@code {space}}:
@@ -26,6 +27,7 @@ import dev.cairn.identity.service.Ident;
  * <li>{@code cairn:id:{s}:p:<profile>} → the profile's identifiers (set of {@code namespace:value})</li>
  * <li>{@code cairn:id:{s}:amb} → identifiers demoted to ambiguous (set)</li>
  * <li>{@code cairn:id:{s}:applied} → the last log sequence applied (the idempotence watermark)</li>
+ * <li>{@code cairn:id:{s}:loaded} → present once the graph held the whole log (gone with any flush of Redis)</li>
  * </ul>
  * Written only by applying log entries (one Lua script call per chunk of entries), read by one read-only script
  * per call.
@@ -37,6 +39,8 @@ public class RedisGraph {
     private static final String RESOLVE = script("lua/resolve.lua");
     private static final String APPLY_SHA = sha1(APPLY);
     private static final String RESOLVE_SHA = sha1(RESOLVE);
+    private static final String LOADED = script("lua/loaded.lua");
+    private static final String LOADED_SHA = sha1(LOADED);
 
     @Inject
     ReactiveRedisDataSource redis;
@@ -53,27 +57,39 @@ public class RedisGraph {
         return prefix(space) + "applied";
     }
 
-    /** Resolves identifiers (already normalized) in one round trip. */
+    static String loadedKey(String space) {
+        return prefix(space) + "loaded";
+    }
+
+    /**
+     * Resolves identifiers (already normalized) in one round trip. Fails with {@link DependencyUnavailableException}
+     * while the graph is not loaded (Redis came back empty and the outbox is replaying the log): an answer from a
+     * half-loaded graph would say "not found" of people identity knows.
+     */
     public Uni<List<Hit>> resolve(String space, List<Ident> identifiers) {
         List<String> args = new ArrayList<>(List.of("1", appliedKey(space)));
         identifiers.forEach(id -> args.add(id.key()));
-        return script("EVALSHA_RO", "EVAL_RO", RESOLVE_SHA, RESOLVE, args).map(response -> {
-            List<Hit> hits = new ArrayList<>();
-            for (int i = 0; i < identifiers.size(); i++) {
-                Response r = response.get(i);
-                if (r == null || r.size() == 0) {
-                    hits.add(new Hit(identifiers.get(i), false, "", false, List.of()));
-                    continue;
-                }
-                List<Ident> members = new ArrayList<>();
-                for (Response m : r.get(2)) {
-                    members.add(Ident.ofKey(m.toString()));
-                }
-                members.sort(null);
-                hits.add(new Hit(identifiers.get(i), true, r.get(0).toString(), r.get(1).toInteger() == 1, members));
-            }
-            return hits;
-        });
+        return script("EVALSHA_RO", "EVAL_RO", RESOLVE_SHA, RESOLVE, args).onFailure(RedisGraph::notLoaded)
+                .transform(t -> new DependencyUnavailableException("redis",
+                        "the identity graph is being loaded from the log", t))
+                .map(response -> {
+                    List<Hit> hits = new ArrayList<>();
+                    for (int i = 0; i < identifiers.size(); i++) {
+                        Response r = response.get(i);
+                        if (r == null || r.size() == 0) {
+                            hits.add(new Hit(identifiers.get(i), false, "", false, List.of()));
+                            continue;
+                        }
+                        List<Ident> members = new ArrayList<>();
+                        for (Response m : r.get(2)) {
+                            members.add(Ident.ofKey(m.toString()));
+                        }
+                        members.sort(null);
+                        hits.add(new Hit(identifiers.get(i), true, r.get(0).toString(), r.get(1).toInteger() == 1,
+                                members));
+                    }
+                    return hits;
+                });
     }
 
     /** A log entry's effect on the graph, by its sequence. */
@@ -102,6 +118,20 @@ public class RedisGraph {
             }
             return flags;
         });
+    }
+
+    /**
+     * Marks the space's graph loaded if Redis has applied the log through {@code head} (checked and set atomically,
+     * so a flush after the caller read the applied sequence leaves no marker). True when the marker is there.
+     */
+    public Uni<Boolean> markLoaded(String space, long head) {
+        return script("EVALSHA", "EVAL", LOADED_SHA, LOADED, List.of("1", appliedKey(space), Long.toString(head)))
+                .map(r -> r.toInteger() == 1);
+    }
+
+    /** Whether the space's graph holds the log (its marker is set). */
+    public Uni<Boolean> loaded(String space) {
+        return redis.execute("EXISTS", loadedKey(space)).map(r -> r.toInteger() == 1);
     }
 
     /** The last sequence applied to this space, 0 if none (a new or flushed Redis). */
@@ -138,6 +168,10 @@ public class RedisGraph {
                     withText.addAll(args);
                     return redis.execute(byText, withText.toArray(String[]::new));
                 });
+    }
+
+    private static boolean notLoaded(Throwable t) {
+        return t.getMessage() != null && t.getMessage().startsWith("NOTLOADED");
     }
 
     private static boolean noScript(Throwable t) {
