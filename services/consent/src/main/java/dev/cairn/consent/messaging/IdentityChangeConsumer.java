@@ -2,6 +2,8 @@ package dev.cairn.consent.messaging;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -13,6 +15,7 @@ import org.jboss.logging.Logger;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 
@@ -21,6 +24,7 @@ import dev.cairn.platform.kafka.DeadLetterReason;
 import dev.cairn.platform.kafka.DeadLetters;
 import dev.cairn.platform.kafka.DeadLetters.Letter;
 import dev.cairn.proto.events.v1.IdentityChange;
+import dev.cairn.proto.events.v1.IdentityChangeKind;
 
 /**
  * Consent follows identity: consumes {@code cairn.identity.changes.v1} a poll at a time, applies the poll's
@@ -41,6 +45,8 @@ public class IdentityChangeConsumer {
     public static final String CONSUMER = "consent-identity-changes";
 
     private static final Logger LOG = Logger.getLogger(IdentityChangeConsumer.class);
+    /** Looked up once per kind, not per change: a registry lookup builds and hashes the meter's id. */
+    private final Map<IdentityChangeKind, Counter> appliedByKind = new ConcurrentHashMap<>();
 
     /** A record of the poll with its parsed change. */
     private record Pending(Letter letter, IdentityChange change) {
@@ -81,34 +87,18 @@ public class IdentityChangeConsumer {
         return setAside.chain(() -> follow(batch));
     }
 
-    /**
-     * Applies the records in order. A failure a retry can cure is retried with backoff rather than skipped:
-     * skipping would lose a change, and moving past it would apply later changes of the same people first.
-     */
+    /** Applies the poll in one transaction, or in halves down to the record at fault (see processInHalves). */
     private Uni<Void> follow(List<Pending> batch) {
-        if (batch.size() == 1) {
-            Pending one = batch.get(0);
-            // A non-null item: process() wraps it in an Optional, and a null one would fail as unprocessable.
-            return deadLetters.process(CONSUMER, one.letter(), () -> follower.follow(List.of(one.change()))
-                    .invoke(() -> counted(batch)).replaceWith(one.change().getKind())).replaceWithVoid();
-        }
-        List<IdentityChange> changes = batch.stream().map(Pending::change).toList();
-        Letter first = batch.get(0).letter();
-        return deadLetters.retryWhileTransient(CONSUMER, "a poll of " + batch.size() + " identity changes from "
-                + first.topic() + "-" + first.partition() + "@" + first.offset(), () -> follower.follow(changes))
-                .invoke(() -> counted(batch))
-                .onFailure().recoverWithUni(failure -> {
-                    LOG.warnf("a poll of %d identity changes failed (%s); applying it in halves to find the records "
-                            + "at fault", batch.size(), failure.getMessage());
-                    int half = batch.size() / 2;
-                    return follow(batch.subList(0, half)).chain(() -> follow(batch.subList(half, batch.size())));
-                });
+        return deadLetters.processInHalves(CONSUMER, "identity changes", batch, Pending::letter,
+                part -> follower.follow(part.stream().map(Pending::change).toList()).invoke(() -> counted(part))
+                        .replaceWith(List.<Void>of()))
+                .replaceWithVoid();
     }
 
     private void counted(List<Pending> applied) {
         for (Pending p : applied) {
-            metrics.counter("cairn.consent.identity_changes", "result", "applied", "kind", p.change().getKind().name())
-                    .increment();
+            appliedByKind.computeIfAbsent(p.change().getKind(), kind -> metrics.counter(
+                    "cairn.consent.identity_changes", "result", "applied", "kind", kind.name())).increment();
         }
     }
 }

@@ -99,31 +99,10 @@ public class IdentifierLinksConsumer {
                 .replaceWithVoid();
     }
 
-    /**
-     * Decides the records in order. A failure a retry can cure is retried with backoff rather than skipped:
-     * skipping would lose a link, and moving past it would decide later links of the same people out of order.
-     */
+    /** Decides the poll in one transaction, or in halves down to the record at fault (see processInHalves). */
     private Uni<List<Linked>> decide(List<Pending> batch) {
-        if (batch.size() == 1) {
-            Pending one = batch.get(0);
-            return deadLetters.process(CONSUMER, one.letter(),
-                    () -> linker.linkAll(config.space(), List.of(one.links()))).map(r -> r.orElse(List.of()));
-        }
-        List<IdentifierLinks> links = batch.stream().map(Pending::links).toList();
-        return deadLetters.retryWhileTransient(CONSUMER, "a poll of " + batch.size() + " links from "
-                + batch.get(0).letter().topic() + "-" + batch.get(0).letter().partition() + "@"
-                + batch.get(0).letter().offset(), () -> linker.linkAll(config.space(), links))
-                .onFailure().recoverWithUni(failure -> {
-                    LOG.warnf("a poll of %d links failed (%s); deciding it in halves to find the records at fault",
-                            batch.size(), failure.getMessage());
-                    int half = batch.size() / 2;
-                    return decide(batch.subList(0, half)).chain(first -> decide(batch.subList(half, batch.size()))
-                            .map(second -> {
-                                List<Linked> all = new ArrayList<>(first);
-                                all.addAll(second);
-                                return all;
-                            }));
-                });
+        return deadLetters.processInHalves(CONSUMER, "links", batch, Pending::letter,
+                part -> linker.linkAll(config.space(), part.stream().map(Pending::links).toList()));
     }
 
     /** An event matched if its identifiers were known already, or joined a profile that existed. */

@@ -3,6 +3,8 @@ package dev.cairn.platform.kafka;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -133,6 +135,39 @@ public class DeadLetters {
                         failure.toString()))
                 .onFailure(RecordFailures::isTransient).retry()
                 .withBackOff(config.retryInitialBackoff(), config.retryMaxBackoff()).indefinitely());
+    }
+
+    /**
+     * Runs {@code work} over a poll's records as one unit (one transaction), in order. A failure a retry can cure
+     * is retried with backoff, never skipped: skipping would lose a record, and moving past it would apply later
+     * records of the same key first. A poll refused for good is run again in halves, each its own unit and in
+     * order, down to the one record at fault, which {@link #process} dead-letters: the good records around it are
+     * applied once each, and a poll costs one unit however large it is while nothing is wrong. Returns the results
+     * of the units in record order (a dead-lettered record contributes none).
+     */
+    public <R, T> Uni<List<T>> processInHalves(String consumer, String what, List<R> records,
+            Function<R, Letter> letterOf, Function<List<R>, Uni<List<T>>> work) {
+        if (records.size() == 1) {
+            R one = records.get(0);
+            return process(consumer, letterOf.apply(one), () -> work.apply(List.of(one)))
+                    .map(r -> r.orElse(List.of()));
+        }
+        Letter first = letterOf.apply(records.get(0));
+        return retryWhileTransient(consumer, "a poll of " + records.size() + " " + what + " from " + first.topic()
+                + "-" + first.partition() + "@" + first.offset(), () -> work.apply(records))
+                .onFailure().recoverWithUni(failure -> {
+                    LOG.warnf("%s: a poll of %d %s failed (%s); running it in halves to find the records at fault",
+                            consumer, records.size(), what, failure.getMessage());
+                    int half = records.size() / 2;
+                    return processInHalves(consumer, what, records.subList(0, half), letterOf, work)
+                            .chain(head -> processInHalves(consumer, what, records.subList(half, records.size()),
+                                    letterOf, work).map(tail -> {
+                                        List<T> all = new ArrayList<>(head.size() + tail.size());
+                                        all.addAll(head);
+                                        all.addAll(tail);
+                                        return all;
+                                    }));
+                });
     }
 
     /**
