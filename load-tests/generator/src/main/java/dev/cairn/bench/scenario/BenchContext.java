@@ -16,7 +16,7 @@ import io.grpc.benchmarks.proto.BenchmarkServiceGrpc;
 import io.grpc.benchmarks.proto.Messages.SimpleRequest;
 
 import dev.cairn.bench.load.AsyncCall;
-import dev.cairn.bench.load.ClosedLoop;
+import dev.cairn.bench.load.CpuPerCall;
 import dev.cairn.bench.load.LoadResult;
 import dev.cairn.bench.load.OpenLoop;
 import dev.cairn.bench.support.Grpc;
@@ -40,6 +40,7 @@ public final class BenchContext implements AutoCloseable {
     private final Map<String, Process> bareServers = new HashMap<>();
     private final Map<String, Map<String, Object>> bareServerFigures = new HashMap<>();
     private final Map<String, LoadResult> emptyPeaks = new HashMap<>();
+    private final Map<String, Map<String, Object>> emptyPeakCpu = new HashMap<>();
     private final Map<String, LoadResult> emptyAtRate = new HashMap<>();
     /** Figures other scenarios' ratios need, filled as scenarios run (e.g. producer_perf_records_per_s). */
     public final Map<String, Double> baselines = new LinkedHashMap<>();
@@ -228,10 +229,21 @@ public final class BenchContext implements AutoCloseable {
         String key = variant + "/" + concurrency + "/" + connections;
         LoadResult r = emptyPeaks.get(key);
         if (r == null) {
-            r = ClosedLoop.run(emptyCall(variant, connections), concurrency, warmup, duration);
+            AsyncCall call = emptyCall(variant, connections);
+            long pid = bareServers.get(variant).pid();
+            CpuPerCall.Measured m = CpuPerCall.closedLoop(call, concurrency, warmup, duration,
+                    () -> Map.of(variant + "-server", Processes.cpuSeconds(pid), "generator",
+                            Processes.cpuSeconds(0)));
+            r = m.result();
             emptyPeaks.put(key, r);
+            emptyPeakCpu.put(key, m.cpuMicrosPerCall());
         }
         return r;
+    }
+
+    /** CPU-µs per call of the bare server and the generator in {@link #emptyPeak}'s measured window. */
+    public synchronized Map<String, Object> emptyPeakCpu(String variant, int concurrency, int connections) {
+        return emptyPeakCpu.getOrDefault(variant + "/" + concurrency + "/" + connections, Map.of());
     }
 
     /** The empty call at a given arrival rate (the same rate a service was measured at). */

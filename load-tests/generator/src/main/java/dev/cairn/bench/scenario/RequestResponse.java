@@ -7,9 +7,10 @@ import java.util.List;
 import java.util.Map;
 
 import dev.cairn.bench.load.AsyncCall;
-import dev.cairn.bench.load.ClosedLoop;
+import dev.cairn.bench.load.CpuPerCall;
 import dev.cairn.bench.load.LoadResult;
 import dev.cairn.bench.load.OpenLoop;
+import dev.cairn.bench.support.Processes;
 import dev.cairn.bench.support.Profiler;
 
 /**
@@ -43,18 +44,24 @@ final class RequestResponse {
         Profiler profiler = service != null && Boolean.parseBoolean(p.asMap().getOrDefault("profile", "false"))
                 ? Profiler.tryStart(ctx.servicePid(service), ctx.out.resolve(r.name + "-" + service + ".jfr"), r.notes)
                 : null;
-        LoadResult peak = ClosedLoop.run(call, concurrency, warmup, duration);
+        long pid = service == null ? -1 : ctx.servicePid(service);
+        CpuPerCall.Measured measured = CpuPerCall.closedLoop(call, concurrency, warmup, duration,
+                () -> service == null ? Map.of() : withGenerator(IdentityThroughput.cpu(ctx, service, pid)));
+        LoadResult peak = measured.result();
         if (profiler != null) {
             r.figures.put("profile_at_peak", profiler.stop());
         }
         r.check(label + " closed loop", peak);
         r.figures.put("peak", peak.toMap());
+        r.figures.put("cpu_us_per_call_at_peak", measured.cpuMicrosPerCall());
         r.throughput.put(label + " (peak)", peak.requestsPerSecond());
         r.throughputUnit = "calls per second";
         for (String variant : VARIANTS) {
             LoadResult empty = ctx.emptyPeak(variant, concurrency, connections, warmup, duration);
             r.check(variant + " empty call closed loop", empty);
             r.figures.put(key(variant, "empty_call_peak"), empty.toMap());
+            r.figures.put(key(variant, "empty_call_cpu_us_per_call_at_peak"), ctx.emptyPeakCpu(variant, concurrency,
+                    connections));
             r.figures.put(key(variant, "throughput_ratio_to_empty_call"),
                     round(peak.requestsPerSecond() / empty.requestsPerSecond()));
             r.throughput.put(title(variant) + " (peak)", empty.requestsPerSecond());
@@ -100,6 +107,13 @@ final class RequestResponse {
      * "bare-auth" (the same server checking the OIDC bearer token the way the services do).
      */
     static final List<String> VARIANTS = List.of("bare", "bare-auth");
+
+    /** The generator's own CPU beside the service's: it shares the machine's cores with what it measures. */
+    static Map<String, Double> withGenerator(Map<String, Double> cpu) {
+        Map<String, Double> all = new LinkedHashMap<>(cpu);
+        all.put("generator", Processes.cpuSeconds(0));
+        return all;
+    }
 
     static String key(String variant, String figure) {
         return variant.equals("bare") ? figure : figure.replace("empty_call", "authenticated_empty_call");
