@@ -20,7 +20,9 @@ import dev.cairn.platform.grpc.DependencyUnavailableException;
  * <li>a duplicate arriving while the first is in flight is answered RETRY, never silently dropped;</li>
  * <li>an event whose publish failed is released, so its retry goes through.</li>
  * </ul>
- * The in-flight mark outlives Kafka's delivery timeout, so a slow publish cannot let a twin through.
+ * The in-flight mark outlives Kafka's delivery timeout, so a slow publish cannot let a twin through. A process that
+ * dies after its transaction committed and before it marked the events done leaves them in flight; the next start
+ * marks them done from the raw topic ({@link DedupRecovery}), so a retry is answered DUPLICATE, not stored again.
  */
 public final class Deduplicator {
 
@@ -40,7 +42,15 @@ public final class Deduplicator {
             if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
             return 0""";
 
+    private static final String STORED = """
+            if redis.call('GET', KEYS[1]) == 'done' then return 0 end
+            redis.call('SET', KEYS[1], 'done', 'PX', ARGV[1]) return 1""";
+
     private static final int PIPELINE_CHUNK = 256;
+
+    /** An event Kafka holds, by the dedup key's parts. */
+    public record StoredEvent(String source, String messageId) {
+    }
 
     private final Redis redis;
     private final Duration window;
@@ -72,6 +82,29 @@ public final class Deduplicator {
 
     public Uni<Void> confirm(String source, List<String> messageIds, String token) {
         return each(CONFIRM, source, messageIds, token, Long.toString(window.toMillis()));
+    }
+
+    /**
+     * Marks events Kafka is known to hold as done, whoever reserved them: after a crash between the commit of their
+     * transaction and their confirmation ({@link DedupRecovery}). Returns how many were not marked done before.
+     */
+    public Uni<Integer> markStored(List<StoredEvent> events) {
+        if (events.isEmpty()) {
+            return Uni.createFrom().item(0);
+        }
+        String window = Long.toString(this.window.toMillis());
+        List<Uni<List<Response>>> chunks = new ArrayList<>();
+        for (int start = 0; start < events.size(); start += PIPELINE_CHUNK) {
+            List<Request> requests = new ArrayList<>(PIPELINE_CHUNK);
+            for (StoredEvent e : events.subList(start, Math.min(events.size(), start + PIPELINE_CHUNK))) {
+                requests.add(Request.cmd(Command.EVAL).arg(STORED).arg(1).arg(key(e.source(), e.messageId()))
+                        .arg(window));
+            }
+            chunks.add(redis.batch(requests));
+        }
+        return Uni.join().all(chunks).andFailFast()
+                .map(parts -> (int) parts.stream().flatMap(List::stream).filter(r -> r.toInteger() == 1).count())
+                .onFailure().transform(e -> new DependencyUnavailableException("redis", e.getMessage(), e));
     }
 
     public Uni<Void> release(String source, List<String> messageIds, String token) {

@@ -21,6 +21,13 @@ public interface IngestConfig {
     @WithDefault("60s")
     Duration dedupInFlight();
 
+    /**
+     * At start, mark done the events of the raw topic's last {@link #dedupInFlight()} (plus slack) whose dedup keys
+     * a crashed process left in flight ({@link DedupRecovery}). Off only to observe the crash window in a test.
+     */
+    @WithDefault("true")
+    boolean dedupRecoverOnStart();
+
     /** Event times further ahead of the receive time than this are a contract violation (producer clock bugs). */
     @WithDefault("24h")
     Duration futureTolerance();

@@ -8,11 +8,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
+import org.jboss.logging.Logger;
+
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.StartupEvent;
 
 import dev.cairn.platform.CairnConfig;
 import dev.cairn.platform.consent.ConsentPolicy;
@@ -25,6 +29,8 @@ import dev.cairn.platform.kafka.KafkaClients;
 /** Builds the pipeline from the contracts and the secrets at start; a bad contract stops the service. */
 @Singleton
 public class IngestWiring {
+
+    private static final Logger LOG = Logger.getLogger(IngestWiring.class);
 
     @Produces
     @Singleton
@@ -91,11 +97,50 @@ public class IngestWiring {
 
     @Produces
     @Singleton
+    Deduplicator deduplicator(io.vertx.mutiny.redis.client.Redis redis, IngestConfig config) {
+        return new Deduplicator(redis, config.dedupWindow(), config.dedupInFlight());
+    }
+
+    @Produces
+    @Singleton
+    DedupRecovery dedupRecovery(Deduplicator dedup, KafkaClients kafka, IngestConfig config) {
+        return new DedupRecovery(new TopicScan(kafka.config(Map.of())), dedup, config.dedupInFlight(),
+                java.time.Clock.systemUTC());
+    }
+
+    /**
+     * Recovers the dedup marks a crash left in flight, once the publisher exists: its initTransactions fenced this
+     * instance's previous life, so what that life committed is readable. In the background: until it is done, a
+     * retry of such an event is answered RETRY, which is honest.
+     */
+    void recoverDedupOnStart(@Observes StartupEvent start, IngestConfig config, TransactionalPublisher publisher,
+            DedupRecovery recovery) {
+        if (!config.dedupRecoverOnStart()) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            try {
+                recovery.recover();
+                // Again once the transaction timeout has ended any transaction a replaced pod (another instance id,
+                // which this start did not fence) left open: until then it held back what the first pass could read.
+                Thread.sleep(TransactionalPublisher.TRANSACTION_TIMEOUT.plusSeconds(5).toMillis());
+                recovery.recover();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "dedup recovery failed: a retry of an event stored just before the last crash may be"
+                        + " stored again once its reservation expires");
+            }
+        }, "dedup-recovery");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    @Produces
+    @Singleton
     EventIngestor ingestor(SourceRegistry sources, TrackingPlan plan, PiiPolicy pii, ConsentStateView consent,
-            io.vertx.mutiny.redis.client.Redis redis, TransactionalPublisher publisher, MeterRegistry registry,
-            IngestConfig config) {
-        return new EventIngestor(sources, plan, pii, new ConsentGate(consent),
-                new Deduplicator(redis, config.dedupWindow(), config.dedupInFlight()),
+            Deduplicator dedup, TransactionalPublisher publisher, MeterRegistry registry, IngestConfig config) {
+        return new EventIngestor(sources, plan, pii, new ConsentGate(consent), dedup,
                 new RecentLinks(config.links().recentWindow(), config.links().recentMax()), publisher, new RateLimits(),
                 new IngestMetrics(registry, plan), config);
     }

@@ -81,6 +81,8 @@ public final class TransactionalPublisher implements AutoCloseable {
      * framing. One record over the limit fails the whole transaction, so the pipeline never passes a larger one.
      */
     public static final int MAX_RECORD_BYTES = 1_000_000;
+    /** How long the broker lets a transaction stay open before it aborts it (one left by a dead process). */
+    public static final Duration TRANSACTION_TIMEOUT = Duration.ofSeconds(30);
 
     /** One record; {@code headers} carry the trace context (W3C traceparent) of the request that made it. */
     public record Record(String topic, String key, byte[] value, Map<String, String> headers) {
@@ -184,7 +186,7 @@ public final class TransactionalPublisher implements AutoCloseable {
         c.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15000);
         c.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30000);
         c.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15000);
-        c.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 30000);
+        c.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) TRANSACTION_TIMEOUT.toMillis());
         c.putAll(extraConfig);
         this.config = c;
         this.instanceId = instanceId;
