@@ -107,6 +107,20 @@ public final class OidcClientCredentials extends CallCredentials {
         return refresh().thenApply(token -> null);
     }
 
+    /**
+     * The access token calls carry: the one held while it is valid, else a fresh one from the issuer. For a tool that
+     * hands the token on ({@code ./cairn token}) or wants the issuer's refusal before its first call; calls get the
+     * token through these credentials. Fails with the issuer's answer (an {@link IllegalStateException}) when it
+     * refuses, or with an {@link java.io.IOException} when it does not answer.
+     */
+    public CompletableFuture<String> accessToken() {
+        Token token = current.get();
+        if (token != null && clock.instant().isBefore(token.expiresAt())) {
+            return CompletableFuture.completedFuture(token.value());
+        }
+        return refresh().thenApply(Token::value);
+    }
+
     /** The token held now, if any (for tests and diagnostics). */
     Token current() {
         return current.get();

@@ -6,41 +6,68 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
 import com.google.protobuf.Descriptors;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 
+import io.grpc.CallCredentials;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ClientCalls;
-import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 
 /** Calls one RPC with JSON in and JSON out, the way grpcurl would, through the generated descriptors. */
 final class RpcCaller implements AutoCloseable {
 
     private final ManagedChannel channel;
-    private final String token;
+    private final CallCredentials credentials;
     private final RpcCatalog catalog;
 
-    RpcCaller(String address, String token, RpcCatalog catalog) {
+    RpcCaller(String address, CallCredentials credentials, RpcCatalog catalog) {
         this.channel = ManagedChannelBuilder.forTarget(address).usePlaintext().build();
-        this.token = token;
+        this.credentials = credentials;
         this.catalog = catalog;
     }
 
     /**
-     * @param json one request object; for a client-streaming RPC, a JSON array of request objects
-     * @param maxResponses for server streaming: stop after this many responses (0 = until the stream ends)
+     * The request messages of {@code json} in proto JSON: one object, or for a client-streaming RPC a JSON array of
+     * objects. Fails on JSON that is not the RPC's request message, before anything is sent.
      */
-    List<String> call(Descriptors.MethodDescriptor method, String json, int maxResponses, long timeoutSeconds)
+    static List<Message> requests(Descriptors.MethodDescriptor method, String json, RpcCatalog catalog)
             throws InvalidProtocolBufferException {
+        List<Message> requests = new ArrayList<>();
+        JsonElement parsed;
+        try {
+            parsed = JsonParser.parseString(json);
+        } catch (JsonParseException e) {
+            throw new InvalidProtocolBufferException("not JSON: " + e.getMessage());
+        }
+        if (parsed.isJsonArray() && method.isClientStreaming()) {
+            for (JsonElement one : parsed.getAsJsonArray()) {
+                requests.add(parse(method, one.toString(), catalog));
+            }
+        } else {
+            requests.add(parse(method, json, catalog));
+        }
+        return requests;
+    }
+
+    /**
+     * @param requests one request; for a client-streaming RPC, every message of the stream
+     * @param maxResponses for server streaming: stop after this many responses (0 = until the stream ends)
+     * @return each response as proto JSON
+     */
+    List<String> call(Descriptors.MethodDescriptor method, List<? extends Message> requests, int maxResponses,
+            long timeoutSeconds) throws InvalidProtocolBufferException {
         MethodDescriptor<DynamicMessage, DynamicMessage> grpcMethod = MethodDescriptor
                 .<DynamicMessage, DynamicMessage>newBuilder()
                 .setType(type(method))
@@ -49,20 +76,15 @@ final class RpcCaller implements AutoCloseable {
                 .setRequestMarshaller(ProtoUtils.marshaller(DynamicMessage.getDefaultInstance(method.getInputType())))
                 .setResponseMarshaller(ProtoUtils.marshaller(DynamicMessage.getDefaultInstance(method.getOutputType())))
                 .build();
-        Metadata headers = new Metadata();
-        if (token != null && !token.isBlank()) {
-            headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
-        }
-        var intercepted = io.grpc.ClientInterceptors.intercept(channel,
-                MetadataUtils.newAttachHeadersInterceptor(headers));
-        ClientCall<DynamicMessage, DynamicMessage> call = intercepted.newCall(grpcMethod,
-                CallOptions.DEFAULT.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS));
+        CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS);
+        ClientCall<DynamicMessage, DynamicMessage> call = channel.newCall(grpcMethod,
+                credentials == null ? options : options.withCallCredentials(credentials));
         JsonFormat.Printer printer = JsonFormat.printer().usingTypeRegistry(catalog.types());
         List<String> out = new ArrayList<>();
         switch (grpcMethod.getType()) {
-            case UNARY -> out.add(printer.print(ClientCalls.blockingUnaryCall(call, parse(method, json))));
+            case UNARY -> out.add(printer.print(ClientCalls.blockingUnaryCall(call, single(method, requests))));
             case SERVER_STREAMING -> {
-                Iterator<DynamicMessage> it = ClientCalls.blockingServerStreamingCall(call, parse(method, json));
+                Iterator<DynamicMessage> it = ClientCalls.blockingServerStreamingCall(call, single(method, requests));
                 while (it.hasNext() && (maxResponses == 0 || out.size() < maxResponses)) {
                     out.add(printer.print(it.next()));
                 }
@@ -72,7 +94,7 @@ final class RpcCaller implements AutoCloseable {
             }
             default -> {
                 CompletableFuture<Void> done = new CompletableFuture<>();
-                StreamObserver<DynamicMessage> requests = ClientCalls.asyncClientStreamingCall(call,
+                StreamObserver<DynamicMessage> stream = ClientCalls.asyncClientStreamingCall(call,
                         new StreamObserver<>() {
                             @Override
                             public void onNext(DynamicMessage value) {
@@ -93,32 +115,41 @@ final class RpcCaller implements AutoCloseable {
                                 done.complete(null);
                             }
                         });
-                for (String one : splitArray(json)) {
-                    requests.onNext(parse(method, one));
+                for (Message one : requests) {
+                    stream.onNext(dynamic(method, one));
                 }
-                requests.onCompleted();
+                stream.onCompleted();
                 done.join();
             }
         }
         return out;
     }
 
-    private DynamicMessage parse(Descriptors.MethodDescriptor method, String json)
+    private static DynamicMessage parse(Descriptors.MethodDescriptor method, String json, RpcCatalog catalog)
             throws InvalidProtocolBufferException {
         DynamicMessage.Builder builder = DynamicMessage.newBuilder(method.getInputType());
         JsonFormat.parser().usingTypeRegistry(catalog.types()).merge(json, builder);
         return builder.build();
     }
 
-    private static List<String> splitArray(String json) {
-        var array = com.google.gson.JsonParser.parseString(json);
-        List<String> items = new ArrayList<>();
-        if (array.isJsonArray()) {
-            array.getAsJsonArray().forEach(e -> items.add(e.toString()));
-        } else {
-            items.add(json);
+    private static DynamicMessage single(Descriptors.MethodDescriptor method, List<? extends Message> requests)
+            throws InvalidProtocolBufferException {
+        if (requests.size() != 1) {
+            throw new IllegalArgumentException(method.getName() + " takes one request, not " + requests.size());
         }
-        return items;
+        return dynamic(method, requests.get(0));
+    }
+
+    /** A typed request (identity's commands build them) as the method's message, checked to be of its type. */
+    private static DynamicMessage dynamic(Descriptors.MethodDescriptor method, Message request)
+            throws InvalidProtocolBufferException {
+        if (!request.getDescriptorForType().getFullName().equals(method.getInputType().getFullName())) {
+            throw new IllegalArgumentException(method.getName() + " takes " + method.getInputType().getFullName()
+                    + ", not " + request.getDescriptorForType().getFullName());
+        }
+        return request instanceof DynamicMessage d
+                ? d
+                : DynamicMessage.parseFrom(method.getInputType(), request.toByteString());
     }
 
     private static MethodDescriptor.MethodType type(Descriptors.MethodDescriptor method) {

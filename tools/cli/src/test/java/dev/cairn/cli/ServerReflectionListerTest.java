@@ -12,12 +12,15 @@ import org.junit.jupiter.api.Test;
 
 import com.google.protobuf.Descriptors;
 
+import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 import dev.cairn.proto.identity.v1.IdentityServiceGrpc;
+import dev.cairn.testsupport.KeycloakServer;
 
 /** ./cairn call list against a Quarkus gRPC server with reflection on, as every Cairn service runs it. */
 @QuarkusTest
+@QuarkusTestResource(KeycloakServer.class)
 class ServerReflectionListerTest {
 
     @Test
