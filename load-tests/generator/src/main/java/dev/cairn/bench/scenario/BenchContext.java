@@ -216,6 +216,7 @@ public final class BenchContext implements AutoCloseable {
                 return true;
             }, Duration.ofSeconds(60), server);
             figures.put("start_to_first_call_ms", Math.round((answered - launched) / 1e6));
+            figures.put("cpu_ms_to_first_call", Math.round(Processes.cpuSeconds(server.pid()) * 1000));
             figures.putAll(Processes.memoryMiB(server.pid()));
         } finally {
             probe.close();
