@@ -36,7 +36,10 @@ public final class BenchContext implements AutoCloseable {
     public final String runId;
     private final Map<String, Grpc.Pool> pools = new HashMap<>();
     private final Map<String, Tokens> tokens = new HashMap<>();
-    /** The bare server's variants: "bare" (no token checked) and "bare-auth" (OIDC bearer token checked). */
+    /**
+     * The bare server's variants: "bare" (no token checked), "bare-auth" (OIDC bearer token checked) and
+     * "bare-as-services" (no token checked, the services' JVM flags).
+     */
     private final Map<String, Process> bareServers = new HashMap<>();
     private final Map<String, Map<String, Object>> bareServerFigures = new HashMap<>();
     private final Map<String, LoadResult> emptyPeaks = new HashMap<>();
@@ -92,6 +95,7 @@ public final class BenchContext implements AutoCloseable {
             case "keycloak" -> Integer.parseInt(env("CAIRN_KEYCLOAK_PORT", "8180"));
             case "bare" -> Integer.parseInt(env("CAIRN_BENCH_BARE_PORT", "8090"));
             case "bare-auth" -> port("bare") + 2;
+            case "bare-as-services" -> port("bare") + 4;
             default -> throw new IllegalArgumentException(service);
         };
     }
@@ -145,10 +149,40 @@ public final class BenchContext implements AutoCloseable {
     }
 
     /**
-     * Starts a variant of the bare server once per run, the way ./cairn starts a service (java -Xmx384m -jar),
-     * and records its time from launch to the first answered call and its RSS then.
+     * Starts a variant of the bare server once per run, the way ./cairn started a service before issue 16's
+     * start-up work (java -Xmx384m -jar), and records its time from launch to the first answered call and its RSS
+     * then.
      */
     public synchronized Map<String, Object> bareServer(String variant) throws IOException {
+        return bareServer(variant, List.of("-Xmx384m"));
+    }
+
+    /**
+     * The bare server started with the JVM flags a service runs with: the {@code -X} flags of its command line,
+     * and AppCDS with the bare server's own archive ({@code app-cds.jsa}, built like the services') when the
+     * service runs with one. A service's start and RSS divided by this one's leave out what the flags alone change
+     * (heap sizing, collector, class data sharing): the framework on the same terms.
+     */
+    public synchronized Map<String, Object> bareServerLike(List<String> serviceCommand) throws IOException {
+        List<String> flags = new ArrayList<>();
+        boolean sharedArchive = false;
+        for (String arg : serviceCommand.subList(1, Math.max(1, serviceCommand.indexOf("-jar")))) {
+            if (arg.startsWith("-XX:SharedArchiveFile=")) {
+                sharedArchive = true;
+            } else if (arg.startsWith("-X")) {
+                flags.add(arg);
+            }
+        }
+        Path archive = bareServerJar().resolveSibling("app-cds.jsa");
+        if (sharedArchive && Files.isRegularFile(archive)) {
+            flags.add("-XX:SharedArchiveFile=" + archive);
+        }
+        Map<String, Object> figures = new LinkedHashMap<>(bareServer("bare-as-services", flags));
+        figures.put("jvm_flags", flags);
+        return figures;
+    }
+
+    private Map<String, Object> bareServer(String variant, List<String> jvmFlags) throws IOException {
         if (bareServers.containsKey(variant)) {
             return bareServerFigures.get(variant);
         }
@@ -157,8 +191,12 @@ public final class BenchContext implements AutoCloseable {
             throw new IllegalStateException(jar + " missing: run ./mvnw install -pl load-tests -amd");
         }
         Files.createDirectories(out);
-        ProcessBuilder pb = new ProcessBuilder(Processes.java(), "-Xmx384m", "-jar", jar.toString())
-                .redirectErrorStream(true).redirectOutput(out.resolve(variant + "-server.log").toFile());
+        List<String> command = new ArrayList<>();
+        command.add(Processes.java());
+        command.addAll(jvmFlags);
+        command.addAll(List.of("-jar", jar.toString()));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(out.resolve(variant + "-server.log").toFile());
         pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port(variant)));
         if (variant.equals("bare-auth")) {
             pb.environment().put("CAIRN_BENCH_AUTH", "true");
@@ -170,7 +208,7 @@ public final class BenchContext implements AutoCloseable {
         bareServers.put(variant, server);
         Map<String, Object> figures = new LinkedHashMap<>();
         Grpc.Pool probe = new Grpc.Pool("127.0.0.1", port(variant), 1,
-                variant.equals("bare") ? null : token("cairn-admin"));
+                variant.equals("bare-auth") ? token("cairn-admin") : null);
         try {
             long answered = firstAnswer(() -> {
                 BenchmarkServiceGrpc.newBlockingStub(probe.next())
@@ -179,6 +217,7 @@ public final class BenchContext implements AutoCloseable {
                 return true;
             }, Duration.ofSeconds(60), server);
             figures.put("start_to_first_call_ms", Math.round((answered - launched) / 1e6));
+            figures.put("cpu_ms_to_first_call", Math.round(Processes.cpuSeconds(server.pid()) * 1000));
             figures.putAll(Processes.memoryMiB(server.pid()));
         } finally {
             probe.close();

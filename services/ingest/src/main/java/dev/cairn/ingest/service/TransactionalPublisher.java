@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -194,10 +196,46 @@ public final class TransactionalPublisher implements AutoCloseable {
         this.groupCommit = groupCommit;
         // Bounded: with a slow broker the requests wait here, so the queue is what makes backpressure reachable.
         this.queue = new LinkedBlockingDeque<>(producers * QUEUED_PER_PRODUCER);
-        for (int i = 0; i < producers; i++) {
-            committers.add(new Committer(i, newProducer(i)));
+        for (KafkaProducer<String, byte[]> producer : initializedProducers(producers)) {
+            committers.add(new Committer(committers.size(), producer));
         }
         committers.forEach(Committer::start);
+    }
+
+    /**
+     * The producers, each with its transactions initialized, all at once: each initTransactions is a SCRAM login
+     * and a few round trips to the transaction coordinator, and one after the other they added up on ingest's start
+     * path (load-tests/README.md, start-up). If one fails, those that succeeded are closed and the failure thrown.
+     */
+    private List<KafkaProducer<String, byte[]>> initializedProducers(int producers) {
+        List<CompletableFuture<KafkaProducer<String, byte[]>>> inits = new ArrayList<>();
+        for (int i = 0; i < producers; i++) {
+            int index = i;
+            inits.add(CompletableFuture.supplyAsync(() -> newProducer(index), task -> {
+                Thread t = new Thread(task, "ingest-producer-init-" + index);
+                t.setDaemon(true);
+                t.start();
+            }));
+        }
+        List<KafkaProducer<String, byte[]>> ready = new ArrayList<>();
+        RuntimeException failure = null;
+        for (CompletableFuture<KafkaProducer<String, byte[]>> init : inits) {
+            try {
+                ready.add(init.join());
+            } catch (CompletionException e) {
+                RuntimeException cause = e.getCause() instanceof RuntimeException r ? r : e;
+                if (failure == null) {
+                    failure = cause;
+                } else {
+                    failure.addSuppressed(cause);
+                }
+            }
+        }
+        if (failure != null) {
+            ready.forEach(p -> p.close(Duration.ZERO));
+            throw failure;
+        }
+        return ready;
     }
 
     /**
