@@ -170,14 +170,18 @@ class IdentityCommand {
         }
     }
 
-    @Command(name = "approve", mixinStandardHelpOptions = true, description = "Carry out a held merge.")
-    static class Approve extends IdentityRpc {
+    /** Approve and reject take the same arguments: which held merge, and why (kept in the log). */
+    abstract static class HeldMergeDecision extends IdentityRpc {
 
         @Parameters(index = "0", paramLabel = "<hold-id>", description = "./cairn identity holds lists them")
         String holdId;
 
         @Parameters(index = "1", paramLabel = "<reason>")
         String reason;
+    }
+
+    @Command(name = "approve", mixinStandardHelpOptions = true, description = "Carry out a held merge.")
+    static class Approve extends HeldMergeDecision {
 
         @Override
         String rpc() {
@@ -191,13 +195,7 @@ class IdentityCommand {
     }
 
     @Command(name = "reject", mixinStandardHelpOptions = true, description = "Drop a held merge: the profiles stay apart.")
-    static class Reject extends IdentityRpc {
-
-        @Parameters(index = "0", paramLabel = "<hold-id>", description = "./cairn identity holds lists them")
-        String holdId;
-
-        @Parameters(index = "1", paramLabel = "<reason>")
-        String reason;
+    static class Reject extends HeldMergeDecision {
 
         @Override
         String rpc() {
