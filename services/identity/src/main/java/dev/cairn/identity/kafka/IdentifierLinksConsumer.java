@@ -2,6 +2,7 @@ package dev.cairn.identity.kafka;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -51,6 +52,11 @@ public class IdentifierLinksConsumer {
     private record Pending(Letter letter, IdentifierLinks links) {
     }
 
+    /** Polls sent straight to the lock after one that changed the graph. */
+    private static final int SNAPSHOTS_SKIPPED_AFTER_A_CHANGE = 8;
+
+    private final AtomicInteger snapshotsToSkip = new AtomicInteger();
+
     @Inject
     IdentityConfig config;
 
@@ -99,10 +105,20 @@ public class IdentifierLinksConsumer {
                 .replaceWithVoid();
     }
 
-    /** Decides the poll in one transaction, or in halves down to the record at fault (see processInHalves). */
+    /**
+     * Decides the poll in one transaction, or in halves down to the record at fault (see processInHalves). After a
+     * poll that changed the graph (fresh people among repeat visitors), the next polls go straight to the space's lock:
+     * under mixed traffic nearly every poll changes something, and the snapshot's reads would only be repeated.
+     */
     private Uni<List<Linked>> decide(List<Pending> batch) {
+        boolean trySnapshot = snapshotsToSkip.getAndUpdate(n -> Math.max(0, n - 1)) == 0;
         return deadLetters.processInHalves(CONSUMER, "links", batch, Pending::letter,
-                part -> linker.linkAll(config.space(), part.stream().map(Pending::links).toList()));
+                part -> linker.linkAll(config.space(), part.stream().map(Pending::links).toList(), trySnapshot))
+                .invoke(decided -> {
+                    if (decided.stream().anyMatch(d -> d.outcome() == Outcome.DECIDED)) {
+                        snapshotsToSkip.set(SNAPSHOTS_SKIPPED_AFTER_A_CHANGE);
+                    }
+                });
     }
 
     /** An event matched if its identifiers were known already, or joined a profile that existed. */

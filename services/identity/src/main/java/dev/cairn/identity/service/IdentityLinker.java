@@ -74,6 +74,31 @@ public class IdentityLinker {
     private record Prepared(IdentifierLinks links, LinkBatch.Event event, MessageRef ref) {
     }
 
+    /** A poll's screened events, every identifier they name (by hash) and their message refs. */
+    private record Poll(List<Prepared> events, Set<String> named, List<MessageRef> refs) {
+
+        Poll(List<Prepared> events) {
+            this(events, new LinkedHashSet<>(), new ArrayList<>());
+            for (Prepared p : events) {
+                p.event().accepted().forEach(a -> named.add(a.hash()));
+                if (p.ref() != null) {
+                    refs.add(p.ref());
+                }
+            }
+        }
+
+        /** False when an event certainly writes: a stopped identifier is logged as refused. */
+        boolean mayBeUnchanged() {
+            return events.stream().allMatch(p -> p.event().stopped().isEmpty());
+        }
+    }
+
+    /**
+     * One consistent snapshot for the unlocked reads (the first statement of its transaction): the seen rows, nodes
+     * and edges must be of one moment of the log, or an event could look unchanged against a mix of two.
+     */
+    private static final String SNAPSHOT = "set transaction isolation level repeatable read, read only";
+
     /** Applies the identifiers of one event; a redelivered event (same source and messageId) changes nothing. */
     public Uni<List<LogEntry>> link(String space, IdentifierLinks links) {
         return linkAll(space, List.of(links)).map(linked -> linked.get(0).entries());
@@ -81,21 +106,74 @@ public class IdentityLinker {
 
     /**
      * Decides the events in order, as one transaction each would one after another, in one transaction: all or
-     * nothing (a failure rolls the whole poll back, and the caller may decide it again in parts).
+     * nothing (a failure rolls the whole poll back, and the caller may decide it again in parts). A poll that changes
+     * nothing (repeat visitors) is recognised without the space's lock: see {@link #unchangedAtSnapshot}.
      */
     public Uni<List<Linked>> linkAll(String space, List<IdentifierLinks> batch) {
-        List<Prepared> prepared = batch.stream().map(this::prepare).toList();
-        Set<String> named = new LinkedHashSet<>();
-        List<MessageRef> refs = new ArrayList<>();
-        for (Prepared p : prepared) {
-            p.event().accepted().forEach(a -> named.add(a.hash()));
-            if (p.ref() != null) {
-                refs.add(p.ref());
-            }
+        return linkAll(space, batch, true);
+    }
+
+    /**
+     * As {@link #linkAll(String, List)}; {@code trySnapshot} false sends the poll to the lock directly, for a caller
+     * that expects it to change something (mixed traffic), where the snapshot's reads would be wasted.
+     */
+    public Uni<List<Linked>> linkAll(String space, List<IdentifierLinks> batch, boolean trySnapshot) {
+        Poll poll = new Poll(batch.stream().map(this::prepare).toList());
+        if (!trySnapshot || !poll.mayBeUnchanged()) {
+            return locked(space, poll);
         }
+        return unchangedAtSnapshot(space, poll)
+                .chain(unchanged -> unchanged != null ? Uni.createFrom().item(unchanged) : locked(space, poll));
+    }
+
+    /**
+     * The poll's decisions when none of its events changes anything, decided against one consistent snapshot without
+     * the space's lock or any write; null when some event would change the graph (then the poll goes to
+     * {@link #locked}).
+     * <p>
+     * Why that is the serial order's answer: the snapshot holds every decision committed before the poll started,
+     * which includes every earlier poll of the poll's partitions (a consumer decides its polls one after another,
+     * committing each before its offsets, and a partition handed over by a rebalance is read again from its committed
+     * offset). Placing the poll's events at the snapshot's point of the log is a valid serial order: their partition's
+     * earlier events are before it, and since they write nothing, no decision after that point could have read
+     * anything of theirs. Repeat visitors, the common case, are thus decided in parallel by every consumer, and cost
+     * three reads and no commit.
+     */
+    private Uni<List<Linked>> unchangedAtSnapshot(String space, Poll poll) {
+        return pool.withTransaction(conn -> conn.query(SNAPSHOT).execute()
+                .chain(() -> log.seen(conn, space, poll.refs()))
+                .chain(seen -> log.profilesOf(conn, space, poll.named()).chain(nodes -> {
+                    Set<String> known = new HashSet<>();
+                    nodes.forEach(n -> known.add(n.hash()));
+                    if (!known.containsAll(poll.named())) {
+                        return Uni.createFrom().nullItem();
+                    }
+                    return log.edgesAmong(conn, space, known).map(edges -> {
+                        LinkBatch batch = new LinkBatch(rules, () -> UUID.randomUUID().toString(), nodes, edges);
+                        Set<MessageRef> decided = new HashSet<>(seen);
+                        List<Linked> linked = new ArrayList<>(poll.events().size());
+                        for (Prepared p : poll.events()) {
+                            if (p.ref() != null && !decided.add(p.ref())) {
+                                linked.add(new Linked(p.links(), List.of(), Outcome.REDELIVERED));
+                                continue;
+                            }
+                            // No key is needed: every identifier is known and none was stopped (mayBeUnchanged).
+                            if (!batch.decide(p.event(), Map.of()).unchanged()) {
+                                return null;
+                            }
+                            linked.add(new Linked(p.links(), List.of(), Outcome.UNCHANGED));
+                        }
+                        return linked;
+                    });
+                })));
+    }
+
+    /** The poll decided under the space's lock: reads, decisions and one write per table in one transaction. */
+    private Uni<List<Linked>> locked(String space, Poll poll) {
+        List<Prepared> prepared = poll.events();
         return pool.withTransaction(conn -> log.lockSpace(conn, space)
-                .chain(() -> log.seen(conn, space, refs))
-                .chain(seen -> log.profilesOf(conn, space, named).chain(nodes -> {
+                .chain(() -> log.seen(conn, space, poll.refs()))
+                .chain(seen -> log.profilesOf(conn, space, poll.named()).chain(nodes -> {
                     Set<String> known = new HashSet<>();
                     nodes.forEach(n -> known.add(n.hash()));
                     Set<String> needKeys = new LinkedHashSet<>();
