@@ -70,6 +70,18 @@ public class MembershipStore {
             if #ARGV > 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
             return 1
             """;
+    /**
+     * Ends a rewrite pass of one Streams task (KEYS[1] its rewriting key, KEYS[2] its loaded key, ARGV[1] the pass's
+     * token): sets the loaded marker only if the token the pass started with is still there. A flush during the pass
+     * removed it together with what the pass had written so far, so a late mark cannot declare a half-empty Redis
+     * loaded; the pass then starts over. One atomic step, on one slot (both keys carry the {loaded} hash tag).
+     */
+    static final String FINISH_REWRITE = """
+            if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+            redis.call('SET', KEYS[2], '1')
+            redis.call('DEL', KEYS[1])
+            return 1
+            """;
     private static final int ATTEMPTS = 5;
 
     @Inject
@@ -99,6 +111,76 @@ public class MembershipStore {
     /** The identifiers the identifier stage mapped to a profile (a set), read when the profile is erased. */
     public static String profileIdentifiersKey(String profileId) {
         return PREFIX + "ids:" + profileId;
+    }
+
+    /**
+     * The marker that Redis holds everything one Streams task ({@code stage} = the store it rewrites from,
+     * {@code partition} = the task's partition) wrote: set by a rewrite pass from the task's store, removed by any
+     * flush. Every marker shares the {@code {loaded}} hash tag, so readers check them all in one EXISTS, on one slot.
+     */
+    public static String loadedKey(String stage, int partition) {
+        return PREFIX + "{loaded}:" + stage + ":" + partition;
+    }
+
+    /** The token of the rewrite pass in progress for a task; a flush removes it, which the pass sees at its end. */
+    static String rewritingKey(String stage, int partition) {
+        return PREFIX + "{loaded}:rewriting:" + stage + ":" + partition;
+    }
+
+    /** Whether Redis still holds what the task wrote (its marker is there). */
+    public boolean loaded(String stage, int partition) {
+        return withRetry(() -> redis.execute("EXISTS", loadedKey(stage, partition))).toInteger() == 1;
+    }
+
+    /** Starts a rewrite pass of a task: {@link #finishRewrite} sets its marker only if this token survived. */
+    public void beginRewrite(String stage, int partition, String token) {
+        withRetry(() -> redis.execute("SET", rewritingKey(stage, partition), token));
+    }
+
+    /** Sets the task's marker if no flush happened since {@link #beginRewrite}; false: start over. */
+    public boolean finishRewrite(String stage, int partition, String token) {
+        return withRetry(() -> redis.execute("EVAL", FINISH_REWRITE, "2", rewritingKey(stage, partition),
+                loadedKey(stage, partition), token)).toInteger() == 1;
+    }
+
+    /**
+     * Writes again all that Redis serves of one profile from its stored state: every membership with its stored
+     * version (through the same versioned script as live writes, so a newer version already there is kept, and the
+     * member index moves only when the script applied), the merge mark of a merged-away profile, received traits, and
+     * computed traits as last computed. The computed traits are stamped {@code now}: the state keeps their values,
+     * not when they were computed. Idempotent.
+     */
+    public void restoreProfile(String profileId, ProfileState s, long now) {
+        s.memberships.forEach((segmentId, m) -> {
+            Response r = withRetry(() -> redis.execute("EVAL", APPLY, "1", membershipsKey(profileId), segmentId,
+                    Long.toString(m.version), m.member ? "1" : "0", Long.toString(m.member ? m.since : 0),
+                    Long.toString(m.definitionVersion)));
+            if (r.toInteger() == 1) {
+                withRetry(() -> m.member
+                        ? redis.execute("ZADD", membersKey(segmentId), "0", profileId)
+                        : redis.execute("ZREM", membersKey(segmentId), profileId));
+            }
+        });
+        if (s.mergedInto != null) {
+            forward(profileId, s.mergedInto);
+            return;
+        }
+        writeTraits(profileId, s.traits);
+        if (!s.computed.isEmpty()) {
+            List<String> args = new ArrayList<>();
+            args.add(computedTraitsKey(profileId));
+            s.computed.forEach((name, value) -> {
+                args.add(name);
+                args.add(now + "|" + Base64.getEncoder().encodeToString(value));
+            });
+            withRetry(() -> redis.execute("HSET", args.toArray(String[]::new)));
+        }
+    }
+
+    /** Writes again an identifier's mapping to its profile and the profile's reverse index entry. Idempotent. */
+    public void restoreIdentifier(String identifier, String profileId) {
+        withRetry(() -> redis.execute("SET", identifierKey(identifier), profileId));
+        withRetry(() -> redis.execute("SADD", profileIdentifiersKey(profileId), identifier));
     }
 
     /** Applies a membership change; false if a newer version was already there. */
