@@ -59,6 +59,14 @@ public interface SegmentsConfig {
          */
         @WithDefault("200ms")
         Duration rewriteSlice();
+
+        /**
+         * Store entries written to Redis per pipeline during a rewrite (a profile is about two commands per segment it
+         * has a membership record of, plus its traits): few round trips, and a pipeline small enough that Redis serves
+         * other clients between them.
+         */
+        @WithDefault("256")
+        int rewriteBatch();
     }
 
     interface Topics {

@@ -45,7 +45,9 @@ import dev.cairn.proto.segments.v1.ProfileRef;
 import dev.cairn.proto.segments.v1.SegmentsServiceGrpc;
 import dev.cairn.proto.segments.v1.StreamMembersRequest;
 import dev.cairn.proto.segments.v1.StreamMembersResponse;
+import dev.cairn.segments.service.ProfileState;
 import dev.cairn.segments.service.ServingCopyReadiness;
+import dev.cairn.segments.store.MembershipStore;
 
 /**
  * Must hold (faults issue, F6): Redis loses segments' data (FLUSHALL) while segments runs → no read answers from the
@@ -65,6 +67,8 @@ class ServingCopyRebuildTest {
 
     @Inject
     RedisDataSource redis;
+    @Inject
+    MembershipStore store;
     @Inject
     @Readiness
     ServingCopyReadiness readiness;
@@ -153,6 +157,55 @@ class ServingCopyRebuildTest {
                 (back - flushed) / 1_000_000, unavailable[0]);
         assertTrue(unavailable[0] > 0, "the reads right after the flush found Redis not loaded");
         assertEquals(HealthCheckResponse.Status.UP, readiness.call().await().atMost(Duration.ofSeconds(5)).getStatus());
+    }
+
+    /**
+     * The rewrite's write rate at the production batch size (256 profiles per pipeline), straight into Redis: what a
+     * pass costs per profile, apart from the stream thread's loop between slices. Profiles of two memberships (one in,
+     * one out), two traits and a computed trait, under a segment id no definition has, so no other test sees them.
+     */
+    @Test
+    void a_rewrite_writes_profiles_in_pipelines_and_they_read_back_as_stored() {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        Map<String, ProfileState> batch = new LinkedHashMap<>();
+        int profiles = 0;
+        long started = System.nanoTime();
+        for (int b = 0; b < 20; b++) {
+            batch.clear();
+            for (int i = 0; i < 256; i++) {
+                String id = "rate-" + run + "-" + profiles++;
+                ProfileState s = new ProfileState(id);
+                s.memberships.put("rate_probe_in", record(3, true, 1_700_000_000_000L));
+                s.memberships.put("rate_probe_out", record(2, false, 0));
+                s.traits.put("plan", new ProfileState.Stamped(1_700_000_000_000L, "m",
+                        Value.newBuilder().setStringValue("pro").build().toByteArray()));
+                s.traits.put("country", new ProfileState.Stamped(1_700_000_000_001L, "m",
+                        Value.newBuilder().setStringValue("fr").build().toByteArray()));
+                s.computed.put("orders_last_90_days", Value.newBuilder().setIntValue(4).build().toByteArray());
+                batch.put(id, s);
+            }
+            store.restoreProfiles(batch, 1_800_000_000_000L);
+        }
+        long ms = Math.max(1, (System.nanoTime() - started) / 1_000_000);
+        System.out.printf("serving copy rewrite: %d profiles in %d ms (%d profiles/s) at 256 per pipeline%n",
+                profiles, ms, profiles * 1000L / ms);
+        String last = "rate-" + run + "-" + (profiles - 1);
+        assertEquals("3|1|1700000000000|1",
+                redis.hash(String.class).hget(MembershipStore.membershipsKey(last), "rate_probe_in"));
+        assertEquals("2|0|0|1", redis.hash(String.class).hget(MembershipStore.membershipsKey(last), "rate_probe_out"));
+        assertEquals(profiles, redis.sortedSet(String.class).zcard(MembershipStore.membersKey("rate_probe_in")));
+        assertEquals(0, redis.sortedSet(String.class).zcard(MembershipStore.membersKey("rate_probe_out")));
+        assertEquals(2, redis.hash(String.class).hlen(MembershipStore.traitsKey(last)));
+        redis.key().del(MembershipStore.membersKey("rate_probe_in"));
+    }
+
+    private static ProfileState.MembershipRecord record(long version, boolean member, long since) {
+        ProfileState.MembershipRecord m = new ProfileState.MembershipRecord();
+        m.version = version;
+        m.member = member;
+        m.since = since;
+        m.definitionVersion = 1;
+        return m;
     }
 
     /** Every read RPC, by identifier and by profile id; each answer must come back exactly. */

@@ -12,7 +12,10 @@ import java.util.Set;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.RedisDataSource;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 
 import dev.cairn.proto.events.v1.MembershipChange;
@@ -86,6 +89,9 @@ public class MembershipStore {
 
     @Inject
     RedisDataSource redis;
+    /** For pipelines (the blocking data source has none); awaited, since the stream thread may block. */
+    @Inject
+    ReactiveRedisDataSource pipelines;
 
     public static String membershipsKey(String profileId) {
         return PREFIX + "m:" + profileId;
@@ -144,43 +150,70 @@ public class MembershipStore {
     }
 
     /**
-     * Writes again all that Redis serves of one profile from its stored state: every membership with its stored
+     * Writes again all that Redis serves of these profiles from their stored state: every membership with its stored
      * version (through the same versioned script as live writes, so a newer version already there is kept, and the
-     * member index moves only when the script applied), the merge mark of a merged-away profile, received traits, and
+     * member index moves only where the script applied), the merge mark of a merged-away profile, received traits, and
      * computed traits as last computed. The computed traits are stamped {@code now}: the state keeps their values,
-     * not when they were computed. Idempotent.
+     * not when they were computed. Two pipelined round trips for the whole batch (the scripts and hashes, then the
+     * index moves the scripts allowed), not a dozen per profile. Idempotent.
      */
-    public void restoreProfile(String profileId, ProfileState s, long now) {
-        s.memberships.forEach((segmentId, m) -> {
-            Response r = withRetry(() -> redis.execute("EVAL", APPLY, "1", membershipsKey(profileId), segmentId,
-                    Long.toString(m.version), m.member ? "1" : "0", Long.toString(m.member ? m.since : 0),
-                    Long.toString(m.definitionVersion)));
-            if (r.toInteger() == 1) {
-                withRetry(() -> m.member
-                        ? redis.execute("ZADD", membersKey(segmentId), "0", profileId)
-                        : redis.execute("ZREM", membersKey(segmentId), profileId));
+    public void restoreProfiles(Map<String, ProfileState> profiles, long now) {
+        List<Request> writes = new ArrayList<>();
+        // For the i-th APPLY (at applyAt[i] in writes): the index move it allows if it applies.
+        List<Request> moves = new ArrayList<>();
+        List<Integer> applyAt = new ArrayList<>();
+        profiles.forEach((profileId, s) -> {
+            s.memberships.forEach((segmentId, m) -> {
+                applyAt.add(writes.size());
+                writes.add(Request.cmd(Command.EVAL).arg(APPLY).arg(1).arg(membershipsKey(profileId)).arg(segmentId)
+                        .arg(m.version).arg(m.member ? "1" : "0").arg(m.member ? m.since : 0)
+                        .arg(m.definitionVersion));
+                moves.add(m.member
+                        ? Request.cmd(Command.ZADD).arg(membersKey(segmentId)).arg(0).arg(profileId)
+                        : Request.cmd(Command.ZREM).arg(membersKey(segmentId)).arg(profileId));
+            });
+            if (s.mergedInto != null) {
+                writes.add(Request.cmd(Command.HSET).arg(membershipsKey(profileId)).arg(MERGED_INTO).arg(s.mergedInto));
+                return;
+            }
+            if (!s.traits.isEmpty()) {
+                Request traits = Request.cmd(Command.HSET).arg(traitsKey(profileId));
+                s.traits.forEach((name, v) -> traits.arg(name)
+                        .arg(v.time + "|" + Base64.getEncoder().encodeToString(v.value)));
+                writes.add(traits);
+            }
+            if (!s.computed.isEmpty()) {
+                Request computed = Request.cmd(Command.HSET).arg(computedTraitsKey(profileId));
+                s.computed.forEach((name, value) -> computed.arg(name)
+                        .arg(now + "|" + Base64.getEncoder().encodeToString(value)));
+                writes.add(computed);
             }
         });
-        if (s.mergedInto != null) {
-            forward(profileId, s.mergedInto);
+        if (writes.isEmpty()) {
             return;
         }
-        writeTraits(profileId, s.traits);
-        if (!s.computed.isEmpty()) {
-            List<String> args = new ArrayList<>();
-            args.add(computedTraitsKey(profileId));
-            s.computed.forEach((name, value) -> {
-                args.add(name);
-                args.add(now + "|" + Base64.getEncoder().encodeToString(value));
-            });
-            withRetry(() -> redis.execute("HSET", args.toArray(String[]::new)));
+        List<Response> applied = withRetry(() -> pipelines.getRedis().batchAndAwait(writes));
+        List<Request> allowed = new ArrayList<>();
+        for (int i = 0; i < applyAt.size(); i++) {
+            if (applied.get(applyAt.get(i)).toInteger() == 1) {
+                allowed.add(moves.get(i));
+            }
+        }
+        if (!allowed.isEmpty()) {
+            withRetry(() -> pipelines.getRedis().batchAndAwait(allowed));
         }
     }
 
-    /** Writes again an identifier's mapping to its profile and the profile's reverse index entry. Idempotent. */
-    public void restoreIdentifier(String identifier, String profileId) {
-        withRetry(() -> redis.execute("SET", identifierKey(identifier), profileId));
-        withRetry(() -> redis.execute("SADD", profileIdentifiersKey(profileId), identifier));
+    /** Writes again identifiers' mappings to their profiles and the profiles' reverse index, pipelined. Idempotent. */
+    public void restoreIdentifiers(Map<String, String> profileOfIdentifier) {
+        List<Request> writes = new ArrayList<>();
+        profileOfIdentifier.forEach((identifier, profileId) -> {
+            writes.add(Request.cmd(Command.SET).arg(identifierKey(identifier)).arg(profileId));
+            writes.add(Request.cmd(Command.SADD).arg(profileIdentifiersKey(profileId)).arg(identifier));
+        });
+        if (!writes.isEmpty()) {
+            withRetry(() -> pipelines.getRedis().batchAndAwait(writes));
+        }
     }
 
     /** Applies a membership change; false if a newer version was already there. */
@@ -307,7 +340,7 @@ public class MembershipStore {
     }
 
     /** Redis may blip; the stream thread waits a little rather than failing the task at once. */
-    private static Response withRetry(java.util.function.Supplier<Response> call) {
+    private static <T> T withRetry(java.util.function.Supplier<T> call) {
         RuntimeException last = null;
         for (int i = 0; i < ATTEMPTS; i++) {
             try {

@@ -28,7 +28,7 @@ final class IdentifierRouter implements Processor<String, ProfileCommand, String
 
     IdentifierRouter(MembershipStore redis, SegmentsConfig.ServingCopy servingCopy) {
         this.redis = redis;
-        this.servingCopy = new ServingCopyRewrite<>(STORE, redis, servingCopy, redis::restoreIdentifier);
+        this.servingCopy = new ServingCopyRewrite<>(STORE, redis, servingCopy, redis::restoreIdentifiers);
     }
 
     @Override

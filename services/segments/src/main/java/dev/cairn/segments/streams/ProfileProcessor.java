@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -69,8 +70,11 @@ final class ProfileProcessor implements Processor<String, ProfileCommand, String
         this.expiryCheckInterval = expiryCheckInterval;
         // Read-only on the store: what Redis lost is written again as the store has it now, nothing re-evaluated.
         this.servingCopy = new ServingCopyRewrite<>(STORE, redis, servingCopy,
-                (profileId, stored) -> redis.restoreProfile(profileId, ProfileStateCodec.decode(stored),
-                        context.currentSystemTimeMs()));
+                stored -> {
+                    Map<String, ProfileState> states = new LinkedHashMap<>();
+                    stored.forEach((profileId, bytes) -> states.put(profileId, ProfileStateCodec.decode(bytes)));
+                    redis.restoreProfiles(states, context.currentSystemTimeMs());
+                });
     }
 
     @Override

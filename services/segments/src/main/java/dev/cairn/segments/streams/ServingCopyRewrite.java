@@ -1,8 +1,10 @@
 package dev.cairn.segments.streams;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.UUID;
-import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.Cancellable;
@@ -45,7 +47,7 @@ final class ServingCopyRewrite<V> {
     private final String stage;
     private final MembershipStore redis;
     private final SegmentsConfig.ServingCopy config;
-    private final BiConsumer<String, V> rewriteEntry;
+    private final Consumer<Map<String, V>> rewriteEntries;
     private ProcessorContext<?, ?> context;
     private KeyValueStore<String, V> store;
     private int partition;
@@ -58,14 +60,15 @@ final class ServingCopyRewrite<V> {
 
     /**
      * @param stage the name of the store the task rewrites from (names the task's marker with its partition)
-     * @param rewriteEntry writes one stored entry to Redis, idempotently
+     * @param rewriteEntries writes stored entries (in store order, at most {@code rewrite-batch}) to Redis in one
+     *        pipeline, idempotently
      */
     ServingCopyRewrite(String stage, MembershipStore redis, SegmentsConfig.ServingCopy config,
-            BiConsumer<String, V> rewriteEntry) {
+            Consumer<Map<String, V>> rewriteEntries) {
         this.stage = stage;
         this.redis = redis;
         this.config = config;
-        this.rewriteEntry = rewriteEntry;
+        this.rewriteEntries = rewriteEntries;
     }
 
     /** From the processor's init: the check runs on the task's stream thread, first right after the task starts. */
@@ -97,14 +100,21 @@ final class ServingCopyRewrite<V> {
         // Resumes after the last key rewritten: an iterator must not outlive a punctuation (the task may close).
         try (KeyValueIterator<String, V> it = after == null ? store.all() : store.range(after, null)) {
             while (it.hasNext()) {
-                KeyValue<String, V> entry = it.next();
-                if (entry.key.equals(after)) {
-                    continue;
+                Map<String, V> batch = new LinkedHashMap<>();
+                while (it.hasNext() && batch.size() < config.rewriteBatch()) {
+                    KeyValue<String, V> entry = it.next();
+                    if (!entry.key.equals(after)) {
+                        batch.put(entry.key, entry.value);
+                    }
                 }
-                rewriteEntry.accept(entry.key, entry.value);
-                after = entry.key;
-                rewritten++;
-                if (System.nanoTime() > deadline) {
+                if (batch.isEmpty()) {
+                    break;
+                }
+                // Read from the store just now, written before the thread processes anything else.
+                rewriteEntries.accept(batch);
+                after = batch.keySet().stream().reduce((a, b) -> b).orElseThrow();
+                rewritten += batch.size();
+                if (it.hasNext() && System.nanoTime() > deadline) {
                     return;
                 }
             }
