@@ -133,9 +133,13 @@ public class MembershipStore {
         return PREFIX + "{loaded}:rewriting:" + stage + ":" + partition;
     }
 
-    /** Whether Redis still holds what the task wrote (its marker is there). */
+    /**
+     * Whether Redis still holds what the task wrote (its marker is there). One attempt, no retries: the check runs
+     * every second whatever the traffic, and with Redis away it must neither hold the stream thread in retries nor
+     * fail the task (writes fail it when there is something to write; readers already refuse).
+     */
     public boolean loaded(String stage, int partition) {
-        return withRetry(() -> redis.execute("EXISTS", loadedKey(stage, partition))).toInteger() == 1;
+        return redis.execute("EXISTS", loadedKey(stage, partition)).toInteger() == 1;
     }
 
     /** Starts a rewrite pass of a task: {@link #finishRewrite} sets its marker only if this token survived. */

@@ -82,7 +82,16 @@ final class ServingCopyRewrite<V> {
     }
 
     private void check() {
-        if (token != null || redis.loaded(stage, partition)) {
+        if (token != null) {
+            return;
+        }
+        try {
+            if (redis.loaded(stage, partition)) {
+                return;
+            }
+        } catch (RuntimeException e) {
+            LOG.debugf(e, "%s %d: Redis did not answer the loaded check; next check in %s", stage, partition,
+                    config.checkInterval());
             return;
         }
         token = UUID.randomUUID().toString();
