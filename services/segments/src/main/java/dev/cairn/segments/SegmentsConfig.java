@@ -40,6 +40,35 @@ public interface SegmentsConfig {
 
     Topics topics();
 
+    /** Keeping the serving copy in Redis whole when Redis loses it (restart without persistence, failover, flush). */
+    ServingCopy servingCopy();
+
+    interface ServingCopy {
+        /**
+         * How often each Streams task checks that Redis still holds its part (one EXISTS per task, on the stream
+         * thread). A flush of Redis is noticed within this time; readers refuse from the flush on anyway, so this
+         * bounds how long they refuse, not whether they answer wrong.
+         */
+        @WithDefault("1s")
+        Duration checkInterval();
+
+        /**
+         * How long the stream thread rewrites at a stretch before it goes back to processing records (a rewrite of a
+         * large store takes many stretches). Short enough that a rewrite never holds the thread near the poll and
+         * transaction timeouts; the thread comes back to the rewrite 10 ms after a stretch.
+         */
+        @WithDefault("200ms")
+        Duration rewriteSlice();
+
+        /**
+         * Store entries written to Redis per pipeline during a rewrite (a profile is about two commands per segment it
+         * has a membership record of, plus its traits): few round trips, and a pipeline small enough that Redis serves
+         * other clients between them.
+         */
+        @WithDefault("256")
+        int rewriteBatch();
+    }
+
     interface Topics {
         /** Governed events (input). */
         @WithDefault("cairn.events.governed.v1")

@@ -13,9 +13,12 @@ import org.jboss.logging.Logger;
 
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 
 import dev.cairn.platform.grpc.DependencyUnavailableException;
+import dev.cairn.segments.streams.ServingCopyTasks;
 
 /**
  * The read side of Redis for request-time answers; non-blocking.
@@ -37,6 +40,8 @@ public class MembershipReader {
 
     @Inject
     ReactiveRedisDataSource redis;
+    @Inject
+    ServingCopyTasks tasks;
 
     /** One stored membership entry. */
     public record StoredMembership(String segmentId, long version, boolean member, long since, long definitionVersion) {
@@ -194,8 +199,42 @@ public class MembershipReader {
         return call("ZCARD", MembershipStore.membersKey(segmentId)).map(r -> r == null ? 0L : r.toLong());
     }
 
+    /**
+     * Whether Redis holds every Streams task's part of the serving copy (readiness). False while any task's marker is
+     * missing: Redis lost it and the task is rewriting it from its store, or the task has not started yet.
+     */
+    public Uni<Boolean> loaded() {
+        return tasks.loadedKeys().chain(keys -> redis.execute("EXISTS", keys.toArray(String[]::new))
+                .map(r -> r.toInteger() == keys.size()));
+    }
+
+    /**
+     * Runs one read, pipelined with an EXISTS of every task's loaded marker sent right after it (one round trip). A
+     * flush removes the markers, so a read that Redis ran after a flush is followed by a missing marker and refused
+     * with {@link DependencyUnavailableException} (UNAVAILABLE with RetryInfo): an empty hash after a flush means
+     * "lost", not "not a member". The markers are checked after the read, not before, so a flush between the two
+     * cannot slip an empty read through; only a flush and a whole rewrite pass of every task between two commands of
+     * one pipeline could, which takes at least a check interval. Every RPC's reads go through here.
+     */
     private Uni<Response> call(String command, String... args) {
-        return redis.execute(command, args).onFailure()
-                .transform(e -> new DependencyUnavailableException("redis", e.getMessage(), e));
+        return tasks.loadedKeys().chain(keys -> {
+            Request read = Request.cmd(Command.create(command));
+            for (String a : args) {
+                read.arg(a);
+            }
+            Request markers = Request.cmd(Command.EXISTS);
+            keys.forEach(markers::arg);
+            return redis.getRedis().batch(List.of(read, markers)).onFailure()
+                    .transform(e -> new DependencyUnavailableException("redis", e.getMessage(), e))
+                    .map(replies -> {
+                        if (replies.get(1).toInteger() < keys.size()) {
+                            throw new DependencyUnavailableException("redis",
+                                    "segments' memberships and traits in Redis are being rewritten from the Kafka "
+                                            + "Streams state (Redis lost them); retry shortly",
+                                    null);
+                        }
+                        return replies.get(0);
+                    });
+        });
     }
 }

@@ -12,7 +12,10 @@ import java.util.Set;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.RedisDataSource;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 
 import dev.cairn.proto.events.v1.MembershipChange;
@@ -70,10 +73,25 @@ public class MembershipStore {
             if #ARGV > 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
             return 1
             """;
+    /**
+     * Ends a rewrite pass of one Streams task (KEYS[1] its rewriting key, KEYS[2] its loaded key, ARGV[1] the pass's
+     * token): sets the loaded marker only if the token the pass started with is still there. A flush during the pass
+     * removed it together with what the pass had written so far, so a late mark cannot declare a half-empty Redis
+     * loaded; the pass then starts over. One atomic step, on one slot (both keys carry the {loaded} hash tag).
+     */
+    static final String FINISH_REWRITE = """
+            if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+            redis.call('SET', KEYS[2], '1')
+            redis.call('DEL', KEYS[1])
+            return 1
+            """;
     private static final int ATTEMPTS = 5;
 
     @Inject
     RedisDataSource redis;
+    /** For pipelines (the blocking data source has none); awaited, since the stream thread may block. */
+    @Inject
+    ReactiveRedisDataSource pipelines;
 
     public static String membershipsKey(String profileId) {
         return PREFIX + "m:" + profileId;
@@ -99,6 +117,107 @@ public class MembershipStore {
     /** The identifiers the identifier stage mapped to a profile (a set), read when the profile is erased. */
     public static String profileIdentifiersKey(String profileId) {
         return PREFIX + "ids:" + profileId;
+    }
+
+    /**
+     * The marker that Redis holds everything one Streams task ({@code stage} = the store it rewrites from,
+     * {@code partition} = the task's partition) wrote: set by a rewrite pass from the task's store, removed by any
+     * flush. Every marker shares the {@code {loaded}} hash tag, so readers check them all in one EXISTS, on one slot.
+     */
+    public static String loadedKey(String stage, int partition) {
+        return PREFIX + "{loaded}:" + stage + ":" + partition;
+    }
+
+    /** The token of the rewrite pass in progress for a task; a flush removes it, which the pass sees at its end. */
+    static String rewritingKey(String stage, int partition) {
+        return PREFIX + "{loaded}:rewriting:" + stage + ":" + partition;
+    }
+
+    /**
+     * Whether Redis still holds what the task wrote (its marker is there). One attempt, no retries: the check runs
+     * every second whatever the traffic, and with Redis away it must neither hold the stream thread in retries nor
+     * fail the task (writes fail it when there is something to write; readers already refuse).
+     */
+    public boolean loaded(String stage, int partition) {
+        return redis.execute("EXISTS", loadedKey(stage, partition)).toInteger() == 1;
+    }
+
+    /** Starts a rewrite pass of a task: {@link #finishRewrite} sets its marker only if this token survived. */
+    public void beginRewrite(String stage, int partition, String token) {
+        withRetry(() -> redis.execute("SET", rewritingKey(stage, partition), token));
+    }
+
+    /** Sets the task's marker if no flush happened since {@link #beginRewrite}; false: start over. */
+    public boolean finishRewrite(String stage, int partition, String token) {
+        return withRetry(() -> redis.execute("EVAL", FINISH_REWRITE, "2", rewritingKey(stage, partition),
+                loadedKey(stage, partition), token)).toInteger() == 1;
+    }
+
+    /**
+     * Writes again all that Redis serves of these profiles from their stored state: every membership with its stored
+     * version (through the same versioned script as live writes, so a newer version already there is kept, and the
+     * member index moves only where the script applied), the merge mark of a merged-away profile, received traits, and
+     * computed traits as last computed. The computed traits are stamped {@code now}: the state keeps their values,
+     * not when they were computed. Two pipelined round trips for the whole batch (the scripts and hashes, then the
+     * index moves the scripts allowed), not a dozen per profile. Idempotent.
+     */
+    public void restoreProfiles(Map<String, ProfileState> profiles, long now) {
+        List<Request> writes = new ArrayList<>();
+        // For the i-th APPLY (at applyAt[i] in writes): the index move it allows if it applies.
+        List<Request> moves = new ArrayList<>();
+        List<Integer> applyAt = new ArrayList<>();
+        profiles.forEach((profileId, s) -> {
+            s.memberships.forEach((segmentId, m) -> {
+                applyAt.add(writes.size());
+                writes.add(Request.cmd(Command.EVAL).arg(APPLY).arg(1).arg(membershipsKey(profileId)).arg(segmentId)
+                        .arg(m.version).arg(m.member ? "1" : "0").arg(m.member ? m.since : 0)
+                        .arg(m.definitionVersion));
+                moves.add(m.member
+                        ? Request.cmd(Command.ZADD).arg(membersKey(segmentId)).arg(0).arg(profileId)
+                        : Request.cmd(Command.ZREM).arg(membersKey(segmentId)).arg(profileId));
+            });
+            if (s.mergedInto != null) {
+                writes.add(Request.cmd(Command.HSET).arg(membershipsKey(profileId)).arg(MERGED_INTO).arg(s.mergedInto));
+                return;
+            }
+            if (!s.traits.isEmpty()) {
+                Request traits = Request.cmd(Command.HSET).arg(traitsKey(profileId));
+                s.traits.forEach((name, v) -> traits.arg(name)
+                        .arg(v.time + "|" + Base64.getEncoder().encodeToString(v.value)));
+                writes.add(traits);
+            }
+            if (!s.computed.isEmpty()) {
+                Request computed = Request.cmd(Command.HSET).arg(computedTraitsKey(profileId));
+                s.computed.forEach((name, value) -> computed.arg(name)
+                        .arg(now + "|" + Base64.getEncoder().encodeToString(value)));
+                writes.add(computed);
+            }
+        });
+        if (writes.isEmpty()) {
+            return;
+        }
+        List<Response> applied = withRetry(() -> pipelines.getRedis().batchAndAwait(writes));
+        List<Request> allowed = new ArrayList<>();
+        for (int i = 0; i < applyAt.size(); i++) {
+            if (applied.get(applyAt.get(i)).toInteger() == 1) {
+                allowed.add(moves.get(i));
+            }
+        }
+        if (!allowed.isEmpty()) {
+            withRetry(() -> pipelines.getRedis().batchAndAwait(allowed));
+        }
+    }
+
+    /** Writes again identifiers' mappings to their profiles and the profiles' reverse index, pipelined. Idempotent. */
+    public void restoreIdentifiers(Map<String, String> profileOfIdentifier) {
+        List<Request> writes = new ArrayList<>();
+        profileOfIdentifier.forEach((identifier, profileId) -> {
+            writes.add(Request.cmd(Command.SET).arg(identifierKey(identifier)).arg(profileId));
+            writes.add(Request.cmd(Command.SADD).arg(profileIdentifiersKey(profileId)).arg(identifier));
+        });
+        if (!writes.isEmpty()) {
+            withRetry(() -> pipelines.getRedis().batchAndAwait(writes));
+        }
     }
 
     /** Applies a membership change; false if a newer version was already there. */
@@ -225,7 +344,7 @@ public class MembershipStore {
     }
 
     /** Redis may blip; the stream thread waits a little rather than failing the task at once. */
-    private static Response withRetry(java.util.function.Supplier<Response> call) {
+    private static <T> T withRetry(java.util.function.Supplier<T> call) {
         RuntimeException last = null;
         for (int i = 0; i < ATTEMPTS; i++) {
             try {

@@ -8,6 +8,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import com.google.protobuf.InvalidProtocolBufferException;
 
 import dev.cairn.proto.events.v1.ConsentState;
+import dev.cairn.segments.SegmentsConfig;
 import dev.cairn.segments.store.MembershipStore;
 
 /**
@@ -21,17 +22,20 @@ final class IdentifierRouter implements Processor<String, ProfileCommand, String
     static final String STORE = "identifier-profile";
 
     private final MembershipStore redis;
+    private final ServingCopyRewrite<String> servingCopy;
     private ProcessorContext<String, ProfileCommand> context;
     private KeyValueStore<String, String> profiles;
 
-    IdentifierRouter(MembershipStore redis) {
+    IdentifierRouter(MembershipStore redis, SegmentsConfig.ServingCopy servingCopy) {
         this.redis = redis;
+        this.servingCopy = new ServingCopyRewrite<>(STORE, redis, servingCopy, redis::restoreIdentifiers);
     }
 
     @Override
     public void init(ProcessorContext<String, ProfileCommand> context) {
         this.context = context;
         this.profiles = context.getStateStore(STORE);
+        servingCopy.init(context, profiles);
     }
 
     @Override

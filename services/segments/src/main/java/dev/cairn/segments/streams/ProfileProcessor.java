@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,6 +29,7 @@ import dev.cairn.platform.kafka.UnprocessableRecordException;
 import dev.cairn.proto.events.v1.Event;
 import dev.cairn.proto.events.v1.MembershipChange;
 import dev.cairn.proto.events.v1.MembershipChangeCause;
+import dev.cairn.segments.SegmentsConfig;
 import dev.cairn.segments.service.ProfileEngine;
 import dev.cairn.segments.service.ProfileState;
 import dev.cairn.segments.service.ProfileStateCodec;
@@ -55,16 +57,24 @@ final class ProfileProcessor implements Processor<String, ProfileCommand, String
     private final MembershipStore redis;
     private final SegmentsMetrics metrics;
     private final Duration expiryCheckInterval;
+    private final ServingCopyRewrite<byte[]> servingCopy;
     private ProcessorContext<String, Output> context;
     private KeyValueStore<String, byte[]> profiles;
     private KeyValueStore<Bytes, byte[]> timers;
 
     ProfileProcessor(ProfileEngine engine, MembershipStore redis, SegmentsMetrics metrics,
-            Duration expiryCheckInterval) {
+            Duration expiryCheckInterval, SegmentsConfig.ServingCopy servingCopy) {
         this.engine = engine;
         this.redis = redis;
         this.metrics = metrics;
         this.expiryCheckInterval = expiryCheckInterval;
+        // Read-only on the store: what Redis lost is written again as the store has it now, nothing re-evaluated.
+        this.servingCopy = new ServingCopyRewrite<>(STORE, redis, servingCopy,
+                stored -> {
+                    Map<String, ProfileState> states = new LinkedHashMap<>();
+                    stored.forEach((profileId, bytes) -> states.put(profileId, ProfileStateCodec.decode(bytes)));
+                    redis.restoreProfiles(states, context.currentSystemTimeMs());
+                });
     }
 
     @Override
@@ -73,6 +83,7 @@ final class ProfileProcessor implements Processor<String, ProfileCommand, String
         this.profiles = context.getStateStore(STORE);
         this.timers = context.getStateStore(TIMERS);
         context.schedule(expiryCheckInterval, PunctuationType.WALL_CLOCK_TIME, this::fireExpiries);
+        servingCopy.init(context, profiles);
         // Once, soon after the task starts: backfill changed definitions from stored state.
         Cancellable[] once = new Cancellable[1];
         once[0] = context.schedule(Duration.ofMillis(100), PunctuationType.WALL_CLOCK_TIME, now -> {

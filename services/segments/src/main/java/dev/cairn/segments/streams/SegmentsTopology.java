@@ -63,6 +63,9 @@ import dev.cairn.segments.store.MembershipStore;
 @ApplicationScoped
 public class SegmentsTopology {
 
+    /** Names the repartition topic ahead of the identifier stage ({@code <application id>-by-identifier-repartition}). */
+    static final String BY_IDENTIFIER = "by-identifier";
+
     @Inject
     SegmentsConfig config;
     @Inject
@@ -114,15 +117,17 @@ public class SegmentsTopology {
 
         Produced<String, ProfileCommand> toCommands = Produced.with(Serdes.String(), ProfileCommand.SERDE);
         events.merge(consent, Named.as("merge-consent")).merge(links, Named.as("merge-links"))
-                .repartition(Repartitioned.with(Serdes.String(), ProfileCommand.SERDE).withName("by-identifier"))
-                .process(() -> new IdentifierRouter(redis), Named.as("identifier-router"), IdentifierRouter.STORE)
+                .repartition(Repartitioned.with(Serdes.String(), ProfileCommand.SERDE).withName(BY_IDENTIFIER))
+                .process(() -> new IdentifierRouter(redis, config.servingCopy()), Named.as("identifier-router"),
+                        IdentifierRouter.STORE)
                 .merge(profileDirect, Named.as("merge-identity-profile-commands"))
                 .to(topics.profileCommands(), toCommands);
 
         KStream<String, ProfileProcessor.Output> outputs = builder
                 .stream(topics.profileCommands(),
                         Consumed.with(Serdes.String(), ProfileCommand.SERDE).withName("profile-commands"))
-                .process(() -> new ProfileProcessor(engine, redis, metrics, config.expiryCheckInterval()),
+                .process(() -> new ProfileProcessor(engine, redis, metrics, config.expiryCheckInterval(),
+                        config.servingCopy()),
                         Named.as("profile-processor"), ProfileProcessor.STORE, ProfileProcessor.TIMERS);
         outputs.split(Named.as("output-"))
                 .branch((k, o) -> o.change() != null, Branched.withConsumer(changes -> changes
