@@ -47,6 +47,8 @@ public final class Deduplicator {
             redis.call('SET', KEYS[1], 'done', 'PX', ARGV[1]) return 1""";
 
     private static final int PIPELINE_CHUNK = 256;
+    private static final Duration CONFIRM_FIRST_BACKOFF = Duration.ofMillis(200);
+    private static final Duration CONFIRM_MAX_BACKOFF = Duration.ofSeconds(5);
 
     /** An event Kafka holds, by the dedup key's parts. */
     public record StoredEvent(String source, String messageId) {
@@ -82,6 +84,17 @@ public final class Deduplicator {
 
     public Uni<Void> confirm(String source, List<String> messageIds, String token) {
         return each(CONFIRM, source, messageIds, token, Long.toString(window.toMillis()));
+    }
+
+    /**
+     * {@link #confirm}, retried with backoff for as long as the reservation lasts: for events Kafka stored whose first
+     * confirmation failed (Redis slow or away for a moment). Until it succeeds a retry of them is answered RETRY; if
+     * the reservation expired first, a retry after that would be stored a second time, so the failure is the caller's
+     * to count. Confirming is idempotent (only the reservation's own token is turned into done).
+     */
+    public Uni<Void> confirmWhileReserved(String source, List<String> messageIds, String token) {
+        return confirm(source, messageIds, token).onFailure().retry()
+                .withBackOff(CONFIRM_FIRST_BACKOFF, CONFIRM_MAX_BACKOFF).expireIn(inFlight.toMillis());
     }
 
     /**

@@ -10,6 +10,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
+import org.jboss.logging.Logger;
+
 import com.google.protobuf.Timestamp;
 
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
@@ -56,6 +58,7 @@ public final class EventIngestor {
     private final TrackingPlan plan;
     private final PiiPolicy pii;
     private final ConsentGate gate;
+    private static final Logger LOG = Logger.getLogger(EventIngestor.class);
     private final Deduplicator dedup;
     private final TransactionalPublisher publisher;
     private final RateLimits rateLimits;
@@ -193,8 +196,11 @@ public final class EventIngestor {
         return released.flatMap(ignored -> publisher.publish(records))
                 .invoke(done -> recentLinks.published(linksInRequest))
                 .flatMap(done -> dedup.confirm(source.id(), reserved, token)
-                        // The events are stored: a failure to mark them costs at most a later duplicate
-                        // answer of ACCEPTED instead of DUPLICATE, never a loss.
+                        // The events are stored, so they are answered ACCEPTED whatever happens to the mark. Left
+                        // unmarked, they would stay in flight until the reservation expired and a client's retry
+                        // after that would be stored twice (seen under load in faults-postgres-restart): the mark is
+                        // retried in the background for as long as the reservation lasts.
+                        .onFailure().invoke(failure -> confirmInBackground(source.id(), reserved, token, failure))
                         .onFailure().recoverWithNull().replaceWith(results(items, source, false, true)))
                 .onFailure()
                 .recoverWithUni(failure -> (failure instanceof TransactionalPublisher.CommitOutcomeUnknownException
@@ -207,6 +213,19 @@ public final class EventIngestor {
                             metrics.publishFailed(source.id());
                             return results(items, source, true, true);
                         }));
+    }
+
+    /** Keeps confirming stored events whose first confirmation failed, while their reservation lasts. */
+    private void confirmInBackground(String source, List<String> messageIds, String token, Throwable first) {
+        metrics.dedupConfirm(source, "retried");
+        dedup.confirmWhileReserved(source, messageIds, token).subscribe().with(
+                done -> metrics.dedupConfirm(source, "recovered"),
+                failure -> {
+                    metrics.dedupConfirm(source, "expired");
+                    LOG.errorf("%d stored events of source %s could not be marked done in dedup before their "
+                            + "reservation expired (first: %s; last: %s): a client retry of them will be stored again",
+                            messageIds.size(), source, first.getMessage(), failure.getMessage());
+                });
     }
 
     /**

@@ -90,6 +90,11 @@ public final class IngestMetrics {
                 .counter("cairn.ingest.consent.suppressed", "source", source, "destination", destination)).increment();
     }
 
+    /** A request's dedup confirmation after its commit failed at first: retried, then recovered or expired. */
+    void dedupConfirm(String source, String result) {
+        registry.counter("cairn.ingest.dedup.confirm.failures", "source", source, "result", result).increment();
+    }
+
     void publishFailed(String source) {
         registry.counter("cairn.ingest.publish.errors", "source", source).increment();
     }
