@@ -69,6 +69,8 @@ public final class IdentityThroughput implements Scenario {
         r.figures.put("events_per_mix", events);
         r.figures.put("source_id", source);
         List<Person> people = new ArrayList<>();
+        // People whose anonymous_id and user_id the repeat or mix phase sent again: their next visit changes nothing.
+        List<Person> revisited = new ArrayList<>();
         Random random = new Random(42);
         int made = 0;
         Map<String, Double> targets = Map.of("fresh", 10_000.0, "repeat", 50_000.0);
@@ -80,16 +82,21 @@ public final class IdentityThroughput implements Scenario {
             for (int i = 0; i < events; i++) {
                 boolean repeat = switch (mix) {
                     case "fresh" -> false;
-                    case "repeat" -> true;
+                    case "repeat", "revisit" -> true;
                     case "mix" -> random.nextDouble() < p.number("repeat_share");
                     default -> throw new IllegalArgumentException("unknown mix " + mix);
                 };
-                if (repeat && people.isEmpty()) {
-                    throw new IllegalStateException("the " + mix + " mix needs the people of the fresh mix first");
+                List<Person> from = mix.equals("revisit") ? revisited : people;
+                if (repeat && from.isEmpty()) {
+                    throw new IllegalStateException("the " + mix + " mix needs the people of the "
+                            + (mix.equals("revisit") ? "repeat" : "fresh") + " mix first");
                 }
                 Person person;
                 if (repeat) {
-                    person = people.get(random.nextInt(people.size()));
+                    person = from.get(random.nextInt(from.size()));
+                    if (!mix.equals("revisit")) {
+                        revisited.add(person);
+                    }
                     batch.add(links(source, id("anonymous_id", person.anonymousId()), id("user_id", person.userId())));
                 } else {
                     String n = run + "-" + made++;
