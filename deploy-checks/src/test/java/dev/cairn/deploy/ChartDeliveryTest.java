@@ -18,7 +18,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.internals.FetchMetricsRegistry;
+import org.apache.kafka.common.MetricNameTemplate;
 import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.connect.runtime.ConnectMetricsRegistry;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -336,6 +339,49 @@ class ChartDeliveryTest {
         }
         assertTrue(alerts.containsAll(Set.of("CairnDeliveryTaskFailed", "CairnDeliveryLag")), alerts.toString());
         assertTrue(produced.containsAll(used), "alerts read " + used + ", the exporter produces " + produced);
+    }
+
+    /**
+     * The exporter's rules read metrics Connect really registers: each rule's MBean type, tags and attribute names are
+     * templates of Connect's own metric registry (the connect-runtime version the workers run) or, for the sink
+     * consumers' lag, of the consumer's fetch metrics. A misspelt attribute would export nothing, silently.
+     */
+    @Test
+    void theExporterRulesReadMetricsConnectRegisters() throws IOException {
+        Set<String> registered = new TreeSet<>();
+        for (MetricNameTemplate t : new ConnectMetricsRegistry().getAllTemplates()) {
+            registered.add("kafka.connect " + t.group() + " " + new TreeSet<>(t.tags()) + " " + t.name());
+        }
+        for (MetricNameTemplate t : new FetchMetricsRegistry("consumer").getAllTemplates()) {
+            // Every consumer metric carries the client's id (the metrics' common tags).
+            Set<String> tags = new TreeSet<>(t.tags());
+            tags.add("client-id");
+            registered.add("kafka.consumer " + t.group() + " " + tags + " " + t.name());
+        }
+        JsonNode config = HelmChart.YAML.readTree(m.get("ConfigMap", HelmChart.RELEASE + "-connect-metrics")
+                .path("data").path("metrics-config.yml").asText());
+        Pattern bean = Pattern.compile("^(kafka\\.connect|kafka\\.consumer)<type=([a-z-]+), ([^>]*)><>(.*)$");
+        int checked = 0;
+        for (JsonNode rule : config.path("rules")) {
+            String pattern = rule.path("pattern").asText();
+            Matcher b = bean.matcher(pattern);
+            assertTrue(b.matches(), "a rule for a bean this check does not know: " + pattern);
+            Set<String> tags = new TreeSet<>();
+            for (String tag : b.group(3).split(", ")) {
+                tags.add(tag.substring(0, tag.indexOf('=')));
+            }
+            Matcher alternatives = Pattern.compile("^(.*)\\(([a-z|-]+)\\)(.*)$").matcher(b.group(4));
+            List<String> attributes = alternatives.matches()
+                    ? List.of(alternatives.group(2).split("\\|")).stream()
+                            .map(a -> alternatives.group(1) + a + alternatives.group(3)).toList()
+                    : List.of(b.group(4));
+            for (String attribute : attributes) {
+                String metric = b.group(1).replace("\\", "") + " " + b.group(2) + " " + tags + " " + attribute;
+                assertTrue(registered.contains(metric), "Connect registers no " + metric);
+                checked++;
+            }
+        }
+        assertTrue(checked >= 10, "only " + checked + " metrics checked");
     }
 
     /** The metric names a JMX exporter rule set can produce, expanding $n from the n-th group's alternatives. */
