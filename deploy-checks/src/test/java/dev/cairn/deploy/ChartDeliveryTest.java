@@ -163,6 +163,12 @@ class ChartDeliveryTest {
         JsonNode container = pod.path("containers").get(0);
         assertEquals(connect.path("build").path("output").path("image").asText(), container.path("image").asText(),
                 "the Job runs in the image Strimzi built, which holds cairn-delivery");
+        // Locked down like every other pod of the chart.
+        assertTrue(pod.path("securityContext").path("runAsNonRoot").asBoolean());
+        assertFalse(pod.path("automountServiceAccountToken").asBoolean(true), "no API token is needed");
+        assertTrue(container.path("securityContext").path("readOnlyRootFilesystem").asBoolean());
+        assertTrue(container.path("volumeMounts").findValuesAsText("mountPath").contains("/tmp"));
+        assertTrue(env(container).isEmpty(), "the Job needs no credential: " + env(container));
         String script = container.path("args").get(0).asText();
         Matcher call = Pattern.compile(DeliveryCommand.class.getName() + " apply \\\\?\\s*(\\S+) (\\S+) (\\S+) (\\S+)")
                 .matcher(script);
@@ -295,9 +301,13 @@ class ChartDeliveryTest {
         Set<String> configured = new TreeSet<>(values.path("delivery").path("networkPolicy").path("egressTo")
                 .findValuesAsText("cidr"));
         assertEquals(configured, cidrs);
-        // The workers do not carry the label the services' policies admit Cairn pods by.
+        // The workers do not carry the label the services' policies admit Cairn pods by (Strimzi copies the
+        // resource's labels to the pods, and adds the pod template's).
         JsonNode podLabels = connect.path("template").path("pod").path("metadata").path("labels");
-        assertFalse(podLabels.has("app.kubernetes.io/part-of"), "Connect must not be let into the services");
+        JsonNode resourceLabels = m.get("KafkaConnect", HelmChart.RELEASE).path("metadata").path("labels");
+        for (JsonNode labels : List.of(podLabels, resourceLabels)) {
+            assertFalse(labels.has("app.kubernetes.io/part-of"), "Connect must not be let into the services");
+        }
         // The apply Job: nothing comes in, and out only DNS and the workers' REST port.
         JsonNode apply = m.get("NetworkPolicy", HelmChart.RELEASE + "-delivery-apply").path("spec");
         assertTrue(matches(apply.path("podSelector").path("matchLabels"), jobLabels));
@@ -411,6 +421,10 @@ class ChartDeliveryTest {
             expanded.forEach(n -> names.add(n.replace('-', '_')));
         }
         return names;
+    }
+
+    private static Set<String> env(JsonNode container) {
+        return new TreeSet<>(container.path("env").findValuesAsText("name"));
     }
 
     private static boolean matches(JsonNode selector, JsonNode labels) {
