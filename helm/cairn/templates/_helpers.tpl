@@ -219,3 +219,49 @@ Call with (dict "root" $ "prefix" "KAFKA_").
         path: {{ base (include "cairn.kafkaTruststoreFile" .) }}
   {{- end }}
 {{- end -}}
+
+{{/* Delivery (Kafka Connect through Strimzi): the KafkaConnect's name; Strimzi names the workers <name>-connect
+and their REST Service <name>-connect-api. */}}
+{{- define "cairn.connectName" -}}{{ include "cairn.fullname" . }}{{- end -}}
+{{- define "cairn.connectWorkerLabels" -}}
+strimzi.io/cluster: {{ include "cairn.connectName" . }}
+strimzi.io/kind: KafkaConnect
+strimzi.io/name: {{ include "cairn.connectName" . }}-connect
+{{- end -}}
+{{- define "cairn.connectUrl" -}}
+http://{{ include "cairn.connectName" . }}-connect-api.{{ .Release.Namespace }}.svc:8083
+{{- end -}}
+{{- define "cairn.deliveryApplyLabels" -}}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: delivery-apply
+{{- end -}}
+{{/* The delivered destinations of contracts/ingest/destinations.yaml (those with a delivery block), as a YAML list
+of {destination, topic, connection, deadLetterTopic}: the data DeliveryPlan reads, for the topic Job and checks. */}}
+{{- define "cairn.deliveries" -}}
+{{- $out := list -}}
+{{- range (.Files.Get "contracts/ingest/destinations.yaml" | fromYaml).destinations -}}
+{{- if .delivery -}}
+{{- $out = append $out (dict "destination" .name "topic" .topic "connection" .delivery.target.connection "deadLetterTopic" (index .delivery "dead-letter-topic")) -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml $out -}}
+{{- end -}}
+{{/* Refuses delivery values that would render a Connect cluster that cannot work. */}}
+{{- define "cairn.deliveryValidate" -}}
+{{- $c := .Values.delivery.connect -}}
+{{- if not $c.build.outputImage -}}
+{{- fail "delivery.connect.build.outputImage is required: Strimzi pushes the Connect image with the plugins there, and the apply Job runs in it" -}}
+{{- end -}}
+{{- range (include "cairn.deliveries" . | fromYamlArray) -}}
+{{- if not (hasKey $c.connections .connection) -}}
+{{- fail (printf "delivery.connect.connections.%s is required: destination %s delivers to connection %s (contracts/ingest/destinations.yaml)" .connection .destination .connection) -}}
+{{- end -}}
+{{- end -}}
+{{- $tls := .Values.kafka.security.tls.truststore -}}
+{{- if and (eq (include "cairn.kafkaTruststore" .) "true") (or (ne $tls.type "PEM") (not $tls.secret)) -}}
+{{- fail "delivery: Strimzi's KafkaConnect trusts PEM certificates from a Secret only: set kafka.security.tls.truststore.type=PEM and .secret" -}}
+{{- end -}}
+{{- if and (eq (include "cairn.kafkaSasl" .) "true") (not .Values.kafka.security.sasl.mechanism) -}}
+{{- fail "delivery: kafka.security.sasl.mechanism is required" -}}
+{{- end -}}
+{{- end -}}

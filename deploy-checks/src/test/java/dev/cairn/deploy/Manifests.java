@@ -24,7 +24,7 @@ final class Manifests {
 
     private static final KubernetesSerialization KUBE = new KubernetesSerialization();
     /** Kinds the chart renders that are custom resources (no typed model in the Kubernetes client). */
-    static final Set<String> CUSTOM_KINDS = Set.of("ServiceMonitor", "PrometheusRule");
+    static final Set<String> CUSTOM_KINDS = Set.of("ServiceMonitor", "PrometheusRule", "PodMonitor", "KafkaConnect");
 
     final String text;
     final List<JsonNode> docs;

@@ -45,13 +45,19 @@ public final class DeliveryCommand {
     /**
      * The dead-letter topics, made by the operator as the catalogue's other dead-letter topics are (one partition,
      * kept 30 days) rather than by Connect with whatever defaults it has, so the worker needs no right to create
-     * topics. Existing ones are left as they are.
+     * topics. The Helm chart's topic Job creates the same ones (deploy-checks holds the two equal).
      */
+    public static List<NewTopic> deadLetterTopics(DeliveryPlan plan) {
+        return plan.deliveries().stream()
+                .map(d -> new NewTopic(d.deadLetterTopic(), Optional.of(1), Optional.empty())
+                        .configs(Map.of("retention.ms", Long.toString(Duration.ofDays(30).toMillis()),
+                                "cleanup.policy", "delete")))
+                .toList();
+    }
+
+    /** Creates {@link #deadLetterTopics}; existing ones are left as they are. */
     static void createDeadLetterTopics(Admin admin, DeliveryPlan plan) throws Exception {
-        for (Delivery d : plan.deliveries()) {
-            NewTopic topic = new NewTopic(d.deadLetterTopic(), Optional.of(1), Optional.empty())
-                    .configs(Map.of("retention.ms", Long.toString(Duration.ofDays(30).toMillis()), "cleanup.policy",
-                            "delete"));
+        for (NewTopic topic : deadLetterTopics(plan)) {
             try {
                 admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
