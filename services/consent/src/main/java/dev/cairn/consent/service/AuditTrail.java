@@ -19,7 +19,10 @@ import dev.cairn.proto.consent.v1.GetAuditTrailResponse;
 
 /**
  * Reads a subject identifier's audit trail, newest first, in pages keyed by entry id (stable while new entries
- * arrive). The read is recorded in the same transaction, so who looked at the trail is in the trail.
+ * arrive). The read is recorded in the same transaction, so who looked at the trail is in the trail. Reads of
+ * personal data other services answered arrive here asynchronously ({@code ReadAuditConsumer}): "newest first" is
+ * the order entries were stored in, which for those is when consent consumed them, within about a second of the
+ * read (the entry's {@code at} is the read's own time).
  */
 @ApplicationScoped
 public class AuditTrail {
@@ -45,7 +48,9 @@ public class AuditTrail {
                     GetAuditTrailResponse.Builder b = GetAuditTrailResponse.newBuilder();
                     entries.forEach(e -> b.addEntries(AuditEntry.newBuilder()
                             .setAt(StateDerivation.timestamp(e.at)).setActor(e.actor).setAction(e.action)
-                            .setDetail(e.detail == null ? "" : e.detail)));
+                            .setDetail(e.detail == null ? "" : e.detail).setClient(e.client == null ? "" : e.client)
+                            .setPurpose(e.purpose == null ? "" : e.purpose)
+                            .addAllDataKinds(e.dataKinds == null ? List.of() : List.of(e.dataKinds))));
                     if (entries.size() == size) {
                         b.setNextPageToken(PageTokens.write(entries.get(entries.size() - 1).id));
                     }
