@@ -101,8 +101,11 @@ public class ReadAuditRecorder {
         for (PendingRead read : batch) {
             String id = UUID.randomUUID().toString();
             byte[] value = DataReadWire.encode(id, read, key -> SubjectKeys.suppressionHash(key, secret));
+            // Keyed by the first subject's hash: one subject's reads through one service share a partition, so consent
+            // stores them in the order they were read and GetAuditTrail (newest first by storage) lists them so.
+            String key = SubjectKeys.suppressionHash(read.subjects().get(0).subjectKey(), secret);
             try {
-                producer.send(new ProducerRecord<>(topic, id, value), (metadata, failure) -> {
+                producer.send(new ProducerRecord<>(topic, key, value), (metadata, failure) -> {
                     if (failure == null) {
                         sent.increment();
                     } else {
