@@ -304,6 +304,22 @@ public final class FaultScenario implements Scenario {
         return listening;
     }
 
+    /**
+     * Runs {@code ./cairn up} (it starts only what is not running) to bring back what a fault stopped; its output goes
+     * to logs/&lt;scenario&gt;-cairn-up.log in the results.
+     */
+    static void cairnUp(BenchContext ctx, String scenario, String what) throws Exception {
+        String log = "logs/" + scenario + "-cairn-up.log";
+        ProcessBuilder up = new ProcessBuilder(ctx.root.resolve("cairn").toString(), "up").redirectErrorStream(true)
+                .redirectOutput(ctx.out.resolve(log).toFile());
+        up.environment().put("CAIRN_SKIP_BUILD", "1");
+        Process starting = up.start();
+        if (!starting.waitFor(300, TimeUnit.SECONDS) || starting.exitValue() != 0) {
+            throw new IllegalStateException("./cairn up did not bring " + what + " back (log: " + log
+                    + " in the results)");
+        }
+    }
+
     static double seconds(long nanos) {
         return Math.round(nanos / 1e8) / 10.0;
     }

@@ -99,15 +99,7 @@ final class PostgresOutage {
         });
 
         // The one way PostgreSQL is started: ./cairn up starts only what is not running.
-        Path log = ctx.out.resolve("logs/faults-postgres-restart-cairn-up.log");
-        ProcessBuilder up = new ProcessBuilder(ctx.root.resolve("cairn").toString(), "up").redirectErrorStream(true)
-                .redirectOutput(log.toFile());
-        up.environment().put("CAIRN_SKIP_BUILD", "1");
-        Process starting = up.start();
-        if (!starting.waitFor(300, TimeUnit.SECONDS) || starting.exitValue() != 0) {
-            throw new IllegalStateException("./cairn up did not bring PostgreSQL back (log: logs/"
-                    + "faults-postgres-restart-cairn-up.log in the results)");
-        }
+        FaultScenario.cairnUp(ctx, "faults-postgres-restart", "PostgreSQL");
         long restarted = System.nanoTime();
         figures.put("postgres_restarted_after_s", FaultScenario.seconds(restarted - stopped));
 

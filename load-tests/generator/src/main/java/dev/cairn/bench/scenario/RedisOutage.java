@@ -73,14 +73,7 @@ final class RedisOutage {
         });
 
         // The one way Redis is started: ./cairn up starts only what is not running.
-        ProcessBuilder up = new ProcessBuilder(ctx.root.resolve("cairn").toString(), "up").redirectErrorStream(true)
-                .redirectOutput(ctx.out.resolve("logs/faults-redis-restart-cairn-up.log").toFile());
-        up.environment().put("CAIRN_SKIP_BUILD", "1");
-        Process starting = up.start();
-        if (!starting.waitFor(300, TimeUnit.SECONDS) || starting.exitValue() != 0) {
-            throw new IllegalStateException("./cairn up did not bring Redis back (log: logs/faults-redis-restart-"
-                    + "cairn-up.log in the results)");
-        }
+        FaultScenario.cairnUp(ctx, "faults-redis-restart", "Redis");
         long restarted = System.nanoTime();
         figures.put("redis_restarted_after_s", FaultScenario.seconds(restarted - stopped));
 
