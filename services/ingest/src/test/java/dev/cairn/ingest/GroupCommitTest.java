@@ -58,11 +58,8 @@ import dev.cairn.testsupport.TopicReader;
 @QuarkusTest
 class GroupCommitTest {
 
-    /**
-     * The longest wait allowed: the transactions below close when full, long before it. Generous, because on a busy
-     * machine the second of two concurrent requests took over 10 s to reach the publisher (a CI run), which split them.
-     */
-    private static final Duration UNTIL_FULL = Duration.ofSeconds(60);
+    /** The longest wait allowed: the transactions below close when full, long before it. */
+    private static final Duration UNTIL_FULL = Duration.ofSeconds(10);
 
     @Inject
     SourceRegistry sources;
